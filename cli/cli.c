@@ -142,7 +142,6 @@ cli_each(int argc, char *argv[],
 {
 	char where[64], *line = NULL, *s, *e;
 	size_t cap = 0;
-	ssize_t len;
 	unsigned long lineno = 0;
 	long n = 0;
 	int i;
@@ -156,7 +155,7 @@ cli_each(int argc, char *argv[],
 		}
 		return n;
 	}
-	while ((len = getline(&line, &cap, stdin)) != -1) {
+	while (getline(&line, &cap, stdin) != -1) {
 		lineno++;
 		for (s = line; *s == ' ' || *s == '\t'; s++)
 			;

@@ -51,6 +51,8 @@ main(int argc, char *argv[])
 	km_out_int(&c.out, "rows", rows);
 	if (rv == 1)
 		km_out_int(&c.out, "bad", bad);
+	else
+		km_out_str(&c.out, "bad", NULL);
 	km_out_end(&c.out);
 	if (rv == 1) {
 		cli_error(&e);

@@ -72,7 +72,10 @@ version_out(struct km_out *o, const struct km_hotlist *hl, const char *file)
 	km_out_str(o, "type", hl->base > 0 ? "delta" : "full");
 	if (hl->base > 0)
 		km_out_int(o, "base", hl->base);
-	km_out_str(o, "created", km_time_iso(hl->created, buf));
+	else
+		km_out_str(o, "base", NULL);
+	km_out_str(o, "created", o->fmt == KM_OUT_HUMAN ?
+	    km_time_local(hl->created, buf) : km_time_iso(hl->created, buf));
 	km_out_int(o, "count", (long long)hl->count);
 	km_out_int(o, "adds", (long long)hl->adds);
 	km_out_int(o, "removes", (long long)hl->removes);
@@ -140,9 +143,13 @@ publish(struct cli *c, long long base, int force, const char *file)
 		fclose(fp);
 		unlink(tmp);
 	}
-	fprintf(stderr, "%s: published version %lld: %s, %zu entries, "
-	    "%zu added, %zu removed\n", cli_progname(), hl.version,
-	    hl.base > 0 ? "delta" : "full", hl.count, hl.adds, hl.removes);
+	if (hl.base > 0)
+		fprintf(stderr, "%s: published version %lld: delta against "
+		    "%lld, %zu to add, %zu to remove\n", cli_progname(),
+		    hl.version, hl.base, hl.adds, hl.removes);
+	else
+		fprintf(stderr, "%s: published version %lld: full, %zu "
+		    "listed\n", cli_progname(), hl.version, hl.count);
 	free(tmp);
 	return 0;
 }
@@ -224,7 +231,7 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (mode == 0 || (mode != 'a' && mode != 'd' && argc > 0) ||
+	if (mode == 0 || (mode != 'a' && mode != 'd' && (argc > 0 || keep)) ||
 	    (r.reason != NULL && mode != 'a') ||
 	    ((base || force || file) && mode != 'p'))
 		cli_usage(synopsis);

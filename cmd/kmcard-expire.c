@@ -8,7 +8,7 @@
 
 #include "cli.h"
 
-static const char synopsis[] = "[-jt] [-c config] [-d date]";
+static const char synopsis[] = "[-fjt] [-c config] [-d date]";
 
 int
 main(int argc, char *argv[])
@@ -22,16 +22,19 @@ main(int argc, char *argv[])
 	char buf[KM_TIME_BUFSZ];
 	time_t t, day;
 	size_t n, i;
-	int ch, y, m, d;
+	int ch, y, m, d, force = 0;
 
 	cli_init(argc, argv);
-	while ((ch = getopt(argc, argv, "c:d:hjtV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:d:fhjtV")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;
 			break;
 		case 'd':
 			date = optarg;
+			break;
+		case 'f':
+			force = 1;
 			break;
 		case 'h':
 			cli_help(synopsis);
@@ -66,6 +69,11 @@ main(int argc, char *argv[])
 			cli_die(&c, &e);
 		}
 		t = km_time_bday_start(y, m, d);
+		if (t > km_db_now(c.db) && !force) {
+			km_errf(&e, KM_EDATA, "-d '%s': in the future: cards "
+			    "would expire early (force with -f)", date);
+			cli_die(&c, &e);
+		}
 	}
 	if (km_db_begin(c.db, &e) == -1 ||
 	    km_card_due(c.db, t, &ids, &n, &e) == -1)
@@ -90,7 +98,8 @@ main(int argc, char *argv[])
 		    km_time_iso(card.expires_at, buf));
 		km_out_end(&c.out);
 	}
-	fprintf(stderr, "%s: %zu cards expired\n", cli_progname(), n);
+	fprintf(stderr, "%s: %zu card%s expired\n", cli_progname(), n,
+	    n == 1 ? "" : "s");
 	free(ids);
 	return cli_close(&c, 0);
 }

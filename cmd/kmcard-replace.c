@@ -11,7 +11,7 @@
 #include "cli.h"
 
 static const char synopsis[] =
-    "[-jktT] [-c config] [-r reason] [card ...]";
+    "[-jkTt] [-c config] [-r reason] [card ...]";
 
 struct done {
 	struct km_card	old, neu, temp;
@@ -78,7 +78,7 @@ main(int argc, char *argv[])
 
 	cli_init(argc, argv);
 	memset(&r, 0, sizeof(r));
-	while ((ch = getopt(argc, argv, "c:hjkr:tTV")) != -1) {
+	while ((ch = getopt(argc, argv, "c:hjkr:TtV")) != -1) {
 		switch (ch) {
 		case 'c':
 			cfgpath = optarg;

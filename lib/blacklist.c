@@ -59,74 +59,97 @@ bl_event(struct km_db *db, const char *number, const char *op,
 	return 0;
 }
 
-/* The source of number's entry into src (empty if not listed). */
+/* Whether number is listed, whether by an admin, and the lifecycle
+ * event that keeps it listed (empty if none). */
 static int
-bl_source(struct km_db *db, const char *number, char src[16],
-    struct km_err *err)
+bl_get(struct km_db *db, const char *number, int *listed, int *admin,
+    char ev[16], struct km_err *err)
 {
-	static const char q[] = "SELECT source FROM hotlist WHERE number = ?1";
+	static const char q[] =
+	    "SELECT admin, state_ev FROM hotlist WHERE number = ?1";
 	sqlite3_stmt *st;
 	int rc;
 
-	src[0] = '\0';
+	*listed = *admin = 0;
+	ev[0] = '\0';
 	if ((st = km_db_stmt(db, q, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		km_db_col(st, 0, src, 16);
+	if (rc == SQLITE_ROW) {
+		*listed = 1;
+		*admin = sqlite3_column_int(st, 0);
+		km_db_col(st, 1, ev, 16);
+	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return km_db_err(db, rc, "hotlist", err);
 	return 0;
 }
 
+static int
+bl_update(struct km_db *db, const char *number, int admin, const char *ev,
+    const char *reason, struct km_err *err)
+{
+	static const char q[] =
+	    "UPDATE hotlist SET admin = ?2, state_ev = ?3,"
+	    " reason = COALESCE(?4, reason) WHERE number = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = km_db_stmt(db, q, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, admin);
+	km_db_bind_text(st, 3, ev);
+	km_db_bind_text(st, 4, reason);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return km_db_err(db, rc, "hotlist", err);
+	return 0;
+}
+
 /*
  * Lists card number, for source ("admin" or a lifecycle event) and reason.
- * A card already listed stays listed; a lifecycle source takes over an
- * admin's entry, so the entry is not removable by hand while the card's
- * state wants it.  *changed says whether the list changed.  In a
- * transaction.
+ * An entry remembers both whether an admin listed the card and which
+ * lifecycle event keeps it listed, so that a resume does not undo an
+ * admin's listing and an admin cannot take off a card its state keeps on.
+ * *changed says whether the list itself changed.  In a transaction.
  */
 int
 km_bl_add(struct km_db *db, const char *number, const char *source,
     const char *reason, int *changed, struct km_err *err)
 {
 	static const char q_add[] =
-	    "INSERT INTO hotlist (card_id, number, source, reason, since, actor)"
-	    " SELECT id, number, ?2, ?3, ?4, ?5 FROM card WHERE number = ?1";
-	static const char q_src[] =
-	    "UPDATE hotlist SET source = ?2, reason = ?3 WHERE number = ?1";
+	    "INSERT INTO hotlist (card_id, number, admin, state_ev, reason,"
+	    " since, actor) SELECT id, number, ?2, ?3, ?4, ?5, ?6 FROM card"
+	    " WHERE number = ?1";
 	sqlite3_stmt *st;
-	char src[16], at[KM_TIME_BUFSZ], detail[KM_NAMESZ + 32];
-	int rc;
+	char ev[16], at[KM_TIME_BUFSZ], detail[KM_NAMESZ + 32];
+	int rc, listed, admin, byadmin = strcmp(source, "admin") == 0;
 
 	*changed = 0;
 	if (reason != NULL && strlen(reason) >= KM_NAMESZ)
 		return km_errf(err, KM_EDATA, "reason: longer than %d bytes",
 		    KM_NAMESZ - 1);
-	if (bl_source(db, number, src, err) == -1)
+	if (bl_get(db, number, &listed, &admin, ev, err) == -1)
 		return -1;
-	if (src[0] != '\0') {
-		if (strcmp(source, "admin") == 0 || strcmp(src, source) == 0)
-			return 0;
-		if ((st = km_db_stmt(db, q_src, err)) == NULL)
-			return -1;
-		sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
-		km_db_bind_text(st, 3, reason);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		return rc == SQLITE_DONE ? 0 : km_db_err(db, rc, "hotlist", err);
+	if (listed) {
+		if (byadmin)
+			return admin ? 0 : bl_update(db, number, 1,
+			    ev[0] ? ev : NULL, NULL, err);
+		return bl_update(db, number, admin, source, reason, err);
 	}
 	km_time_iso(km_db_now(db), at);
 	if ((st = km_db_stmt(db, q_add, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, source, -1, SQLITE_TRANSIENT);
-	km_db_bind_text(st, 3, reason);
-	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 5, km_db_actor(db), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, byadmin);
+	km_db_bind_text(st, 3, byadmin ? NULL : source);
+	km_db_bind_text(st, 4, reason);
+	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, km_db_actor(db), -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -142,11 +165,11 @@ km_bl_add(struct km_db *db, const char *number, const char *source,
 }
 
 /*
- * Takes card number off the hotlist if source put it there.  Not listed:
- * a no-op.  Listed by the lifecycle and source "admin": refused, the card's
- * state must change instead.  Listed by another lifecycle event than
- * source: kept (a card blocked while suspended stays listed on resume).
- * In a transaction.
+ * Takes back what source put on the list: an admin's listing ("admin") or
+ * a lifecycle event's (a resume takes back "suspend").  The card leaves
+ * the list when nothing else keeps it there.  An admin asking to remove a
+ * card that its state keeps listed is refused.  Not listed: a no-op.  In
+ * a transaction.
  */
 int
 km_bl_remove(struct km_db *db, const char *number, const char *source,
@@ -154,21 +177,22 @@ km_bl_remove(struct km_db *db, const char *number, const char *source,
 {
 	static const char q[] = "DELETE FROM hotlist WHERE number = ?1";
 	sqlite3_stmt *st;
-	char src[16], detail[32];
-	int rc;
+	char ev[16], detail[32];
+	int rc, listed, admin, byadmin = strcmp(source, "admin") == 0;
 
 	*changed = 0;
-	if (bl_source(db, number, src, err) == -1)
+	if (bl_get(db, number, &listed, &admin, ev, err) == -1)
 		return -1;
-	if (src[0] == '\0')
+	if (!listed)
 		return 0;
-	if (strcmp(src, source) != 0) {
-		if (strcmp(source, "admin") == 0)
-			return km_errf(err, KM_EDATA, "card '%s' is listed "
-			    "because of its state (%s): change the card's "
-			    "state instead", number, src);
+	if (byadmin && ev[0] != '\0')
+		return km_errf(err, KM_EDATA, "card '%s' is listed because of "
+		    "its state (%s): change the card's state instead", number,
+		    ev);
+	if (!byadmin && strcmp(ev, source) != 0)
 		return 0;
-	}
+	if (!byadmin && admin)
+		return bl_update(db, number, 1, NULL, NULL, err);
 	if ((st = km_db_stmt(db, q, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
@@ -188,7 +212,8 @@ km_bl_list(struct km_db *db, struct km_bl_entry **ep, size_t *n,
     struct km_err *err)
 {
 	static const char q[] =
-	    "SELECT number, COALESCE(reason, ''), source, since, actor"
+	    "SELECT number, COALESCE(reason, ''),"
+	    " COALESCE(state_ev, 'admin'), since, actor, admin"
 	    " FROM hotlist ORDER BY number";
 	sqlite3_stmt *st;
 	struct km_bl_entry *e = NULL, *ne;
@@ -216,6 +241,7 @@ km_bl_list(struct km_db *db, struct km_bl_entry **ep, size_t *n,
 		km_db_col(st, 3, at, sizeof(at));
 		km_time_parse(at, &e[*n].since, NULL);
 		km_db_col(st, 4, e[*n].actor, sizeof(e[*n].actor));
+		e[*n].admin = sqlite3_column_int(st, 5);
 		(*n)++;
 	}
 	sqlite3_reset(st);
@@ -370,8 +396,6 @@ km_hotlist_publish(struct km_db *db, const struct km_cfg *cfg,
 	hl->version = last + 1;
 	hl->base = base;
 	hl->created = km_db_now(db);
-	hl->adds = t.adds;
-	hl->removes = t.removes;
 	km_time_iso(hl->created, at);
 	if ((t.fp = open_memstream(&buf, &len)) == NULL) {
 		km_errf(err, KM_ESYS, "hotlist: %s", strerror(errno));
@@ -389,11 +413,13 @@ km_hotlist_publish(struct km_db *db, const struct km_cfg *cfg,
 		if (bl_changes(db, baseseq, count_change, &d, err) == -1)
 			goto out;
 		hl->count = d.adds + d.removes;
+		hl->adds = d.adds;
+		hl->removes = d.removes;
 		fprintf(t.fp, "count %zu\n", hl->count);
 		if (bl_changes(db, baseseq, write_change, &t, err) == -1)
 			goto out;
 	} else {
-		hl->count = (size_t)count;
+		hl->count = hl->adds = (size_t)count;
 		fprintf(t.fp, "count %zu\n", hl->count);
 		if ((st = km_db_stmt(db, q_full, err)) == NULL)
 			goto out;
@@ -424,8 +450,8 @@ km_hotlist_publish(struct km_db *db, const struct km_cfg *cfg,
 	sqlite3_bind_int64(st, 3, seq);
 	sqlite3_bind_text(st, 4, at, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 5, (long long)hl->count);
-	sqlite3_bind_int64(st, 6, (long long)hl->adds);
-	sqlite3_bind_int64(st, 7, (long long)hl->removes);
+	sqlite3_bind_int64(st, 6, (long long)t.adds);
+	sqlite3_bind_int64(st, 7, (long long)t.removes);
 	sqlite3_bind_text(st, 8, sha, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 9, km_db_actor(db), -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
@@ -434,9 +460,9 @@ km_hotlist_publish(struct km_db *db, const struct km_cfg *cfg,
 		km_db_err(db, rc, "hotlist", err);
 		goto out;
 	}
-	snprintf(detail, sizeof(detail), "%s count=%zu adds=%zu removes=%zu "
-	    "sha256=%s", base > 0 ? "delta" : "full", hl->count, hl->adds,
-	    hl->removes, sha);
+	snprintf(detail, sizeof(detail), "%s count=%zu new=%zu gone=%zu "
+	    "sha256=%s", base > 0 ? "delta" : "full", hl->count, t.adds,
+	    t.removes, sha);
 	snprintf(at, sizeof(at), "v%lld", hl->version);
 	if (km_audit(db, "hotlist.publish", at, detail, err) == -1)
 		goto out;
@@ -493,9 +519,9 @@ km_hotlist_verify(const struct km_cfg *cfg, const char *path,
 	int rv = -1;
 
 	memset(hl, 0, sizeof(*hl));
-	if (cfg->keys.hotlist_signer == NULL)
-		return km_errf(err, KM_EDATA, "keys.hotlist_signer is not set "
-		    "in '%s'", cfg->path);
+	if (cfg->keys.hotlist_signer == NULL && cfg->keys.hotlist_verify == NULL)
+		return km_errf(err, KM_EDATA, "neither keys.hotlist_verify nor "
+		    "keys.hotlist_signer is set in '%s'", cfg->path);
 	if ((fp = fopen(path, "rb")) == NULL || fstat(fileno(fp), &sb) == -1) {
 		km_errf(err, KM_EDATA, "cannot read hotlist '%s': %s", path,
 		    strerror(errno));
@@ -527,7 +553,9 @@ km_hotlist_verify(const struct km_cfg *cfg, const char *path,
 	}
 	sigline++;
 	if (km_b64_decode(sigline + 17, &sig, &siglen, err) == -1 ||
-	    km_key_load(&key, cfg->keys.hotlist_signer, err) == -1 ||
+	    (cfg->keys.hotlist_verify != NULL ?
+	    km_key_load_public(&key, cfg->keys.hotlist_verify, err) :
+	    km_key_load(&key, cfg->keys.hotlist_signer, err)) == -1 ||
 	    km_key_verify(key, buf, (size_t)(sigline - buf), sig, siglen,
 	    err) == -1) {
 		km_errpre(err, "hotlist '%s'", path);

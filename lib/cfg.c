@@ -105,6 +105,7 @@ static const struct key cards_keys[] = {
 
 static const struct key keys_keys[] = {
 	VALUE("hotlist_signer", K_PATH, keys.hotlist_signer),
+	VALUE("hotlist_verify", K_PATH, keys.hotlist_verify),
 	END
 };
 
@@ -605,6 +606,7 @@ km_cfg_free(struct km_cfg *cfg)
 		free(cfg->roles[i]);
 	}
 	free(cfg->keys.hotlist_signer);
+	free(cfg->keys.hotlist_verify);
 	free(cfg);
 }
 

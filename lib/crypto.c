@@ -283,6 +283,35 @@ fail:
 }
 
 /*
+ * Loads a PEM public key.  A public key is no secret, so its mode is not
+ * checked.
+ */
+int
+km_key_load_public(struct km_key **kp, const char *path, struct km_err *err)
+{
+	BIO *bio;
+	EVP_PKEY *pkey;
+
+	*kp = NULL;
+	if ((bio = BIO_new_file(path, "r")) == NULL) {
+		ERR_clear_error();
+		return km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
+		    strerror(errno));
+	}
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (pkey == NULL)
+		return ssl_errf(err, KM_EDATA, "key '%s': not a public key",
+		    path);
+	if ((*kp = calloc(1, sizeof(**kp))) == NULL) {
+		EVP_PKEY_free(pkey);
+		return km_errf(err, KM_ESYS, "out of memory");
+	}
+	(*kp)->pkey = pkey;
+	return 0;
+}
+
+/*
  * Verifies that sig (siglen bytes) is k's signature of the n bytes at p,
  * made as km_key_sign() makes them; the public half of k is enough.
  * Returns 0 if it is; -1 with KM_EDATA "signature does not verify" if it

@@ -44,8 +44,8 @@ km_db_schema_version(void)
 	return n;
 }
 
-int
-km_db_err(struct km_db *db, int rc, const char *what, struct km_err *err)
+void
+km_db_seterr(struct km_db *db, int rc, const char *what, struct km_err *err)
 {
 	enum km_errclass c;
 	int prim = rc & 0xff;
@@ -53,9 +53,10 @@ km_db_err(struct km_db *db, int rc, const char *what, struct km_err *err)
 	switch (prim) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
-		return km_errf(err, KM_ETEMP,
+		km_errf(err, KM_ETEMP,
 		    "store '%s' is busy: another program is writing to it",
 		    db->path);
+		return;
 	case SQLITE_CONSTRAINT:
 	case SQLITE_MISMATCH:
 	case SQLITE_TOOBIG:
@@ -63,13 +64,14 @@ km_db_err(struct km_db *db, int rc, const char *what, struct km_err *err)
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		return km_errf(err, KM_EDATA, "store '%s' is damaged: %s",
-		    db->path, sqlite3_errmsg(db->h));
+		km_errf(err, KM_EDATA, "store '%s' is damaged: %s", db->path,
+		    sqlite3_errmsg(db->h));
+		return;
 	default:
 		c = KM_ESYS;
 		break;
 	}
-	return km_errf(err, c, "store: %s: %s", what, sqlite3_errmsg(db->h));
+	km_errf(err, c, "store: %s: %s", what, sqlite3_errmsg(db->h));
 }
 
 static int

@@ -11,39 +11,30 @@
 
 #include "km-internal.h"
 
-int
-km_errf(struct km_err *e, enum km_errclass c, const char *fmt, ...)
+void
+km_verrf(struct km_err *e, enum km_errclass c, const char *fmt, va_list ap)
 {
-	va_list ap;
-
 	if (e == NULL)
-		return -1;
+		return;
 	e->eclass = c;
-	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
 }
 
-int
-km_errpre(struct km_err *e, const char *fmt, ...)
+void
+km_verrpre(struct km_err *e, const char *fmt, va_list ap)
 {
 	char old[sizeof(e->msg)];
-	va_list ap;
 	int n;
 
 	if (e == NULL)
-		return -1;
+		return;
 	memcpy(old, e->msg, sizeof(old));
-	va_start(ap, fmt);
 	n = vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
 	if (n >= 0 && (size_t)n < sizeof(e->msg) - 2) {
 		e->msg[n++] = ':';
 		e->msg[n++] = ' ';
 		km_strlcpy(e->msg + n, old, sizeof(e->msg) - (size_t)n);
 	}
-	return -1;
 }
 
 void

@@ -238,7 +238,7 @@ km_nrb_check(const char *s, char out[27], struct km_err *err)
 int
 km_nrb_make(const char *bban24, char out[27], struct km_err *err)
 {
-	char d[25];
+	char d[25] = "";
 	int cc;
 
 	if (getdigits(bban24, " ", 0, d, 24, err) == -1)

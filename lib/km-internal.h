@@ -20,7 +20,14 @@ sqlite3_stmt *km_db_stmt(struct km_db *, const char *sql, struct km_err *);
 /* Translates the connection's last SQLite error: busy and locked become
  * KM_ETEMP, constraint violations KM_EDATA, the rest KM_ESYS.  Returns
  * -1. */
-int	km_db_err(struct km_db *, int rc, const char *what, struct km_err *);
+void	km_db_seterr(struct km_db *, int rc, const char *what,
+	    struct km_err *);
+static inline int
+km_db_err(struct km_db *db, int rc, const char *what, struct km_err *err)
+{
+	km_db_seterr(db, rc, what, err);
+	return -1;
+}
 /* Runs a statement that returns no rows: 0 or -1. */
 int	km_db_exec(struct km_db *, const char *sql, struct km_err *);
 /* Binds text, or NULL when s is NULL or empty. */

@@ -8,6 +8,7 @@
 #ifndef KM_H
 #define KM_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,11 +38,39 @@ struct km_err {
 	char msg[512];
 };
 
-/* Sets err (may be NULL) to class and message; always returns -1. */
-int	km_errf(struct km_err *, enum km_errclass, const char *, ...)
-	    KM_PRINTF(3, 4);
+/* Set err (may be NULL) from a format and arguments. */
+void	km_verrf(struct km_err *, enum km_errclass, const char *, va_list);
+void	km_verrpre(struct km_err *, const char *, va_list);
+
+/* Sets err (may be NULL) to class and message; always returns -1.  Inline,
+ * so that callers (and static analysers) see the -1. */
+static inline int km_errf(struct km_err *, enum km_errclass, const char *,
+    ...) KM_PRINTF(3, 4);
+static inline int
+km_errf(struct km_err *e, enum km_errclass c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	km_verrf(e, c, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 /* Puts "prefix: " before the message already in err; returns -1. */
-int	km_errpre(struct km_err *, const char *, ...) KM_PRINTF(2, 3);
+static inline int km_errpre(struct km_err *, const char *, ...)
+    KM_PRINTF(2, 3);
+static inline int
+km_errpre(struct km_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	km_verrpre(e, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 int	km_exitcode(enum km_errclass);
 void	km_errclear(struct km_err *);
 
@@ -140,6 +169,9 @@ int	km_sha256_hex(const void *, size_t, char out[65]);
 /* Loads a PEM private key; the file must not be readable by group or
  * others. */
 int	km_key_load(struct km_key **, const char *path, struct km_err *);
+/* Loads a PEM public key (SubjectPublicKeyInfo), for verifying only. */
+int	km_key_load_public(struct km_key **, const char *path,
+	    struct km_err *);
 void	km_key_free(struct km_key *);
 /* SHA-256 signature (ECDSA DER or RSA PKCS#1 v1.5); *sig is malloc'd. */
 int	km_key_sign(struct km_key *, const void *, size_t, unsigned char **sig,
@@ -210,6 +242,7 @@ struct km_cfg {
 	} cards;
 	struct {
 		char	*hotlist_signer;	/* keys.hotlist_signer */
+		char	*hotlist_verify;	/* keys.hotlist_verify */
 	} keys;
 	struct {
 		int	 max_add;	/* blacklist.max_add */
@@ -433,13 +466,16 @@ int	km_life_replace(struct km_db *, const struct km_cfg *,
 struct km_bl_entry {
 	char	 number[KM_CARDNO_LEN + 1];
 	char	 reason[KM_NAMESZ];
-	char	 source[16];		/* admin, suspend, block, ... */
+	char	 source[16];		/* the event that keeps it: suspend,
+					 * block, replace, revoke, expire; or
+					 * admin */
 	time_t	 since;
 	char	 actor[KM_NAMESZ];
+	int	 admin;			/* an admin listed it too */
 };
 /* In a transaction.  Adding a listed card or removing an unlisted one is
- * a no-op (returns 0, *changed 0); removing an entry the lifecycle made
- * is refused. */
+ * a no-op (returns 0, *changed 0); an admin removing an entry the card's
+ * state keeps is refused. */
 int	km_bl_add(struct km_db *, const char *number, const char *source,
 	    const char *reason, int *changed, struct km_err *);
 int	km_bl_remove(struct km_db *, const char *number, const char *source,
@@ -451,8 +487,8 @@ struct km_hotlist {
 	long long version;
 	long long base;		/* delta: the version it updates; 0 full */
 	time_t	 created;
-	size_t	 count;
-	size_t	 adds, removes;	/* against the previous version */
+	size_t	 count;		/* records in the file */
+	size_t	 adds, removes;	/* records that add (+) and remove (-) */
 };
 /* In a transaction: publishes the next version, full or (base > 0) a
  * delta against version base, and writes it to fp.  Refused (KM_EDATA)

@@ -4,7 +4,8 @@
  * state goes through km_life_apply(), which consults it, records the event
  * with its reason and operator, writes the audit row and keeps the hotlist
  * in step: a suspended, blocked, replaced or revoked card is listed, a
- * resumed one is taken off.
+ * resumed one is taken off, and a temporary card is listed when the card
+ * it stood in for is collected.
  *
  *	ordered ──personalise──▶ personalised ──activate──▶ active
  *	active ──suspend──▶ suspended ──resume──▶ active
@@ -141,7 +142,7 @@ end_temporaries(struct km_db *db, const struct km_cfg *cfg,
 	struct km_card t;
 	long long ids[16];
 	size_t n = 0, i;
-	int rc;
+	int rc, changed;
 
 	if (c->replaces[0] == '\0' || c->type == KM_CARD_TEMPORARY)
 		return 0;
@@ -153,10 +154,13 @@ end_temporaries(struct km_db *db, const struct km_cfg *cfg,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		return km_db_err(db, rc, "card", err);
+	/* Its chip is still valid by date: the hotlist must stop it. */
 	for (i = 0; i < n; i++) {
 		if (km_card_get(db, ids[i], &t, err) == -1 ||
 		    km_life_apply(db, cfg, &t, KM_EV_EXPIRE,
-		    "replacement collected", c->number, err) == -1)
+		    "replacement collected", c->number, err) == -1 ||
+		    km_bl_add(db, t.number, "expire", "replacement collected",
+		    &changed, err) == -1)
 			return -1;
 	}
 	return 0;

@@ -71,7 +71,8 @@ CREATE INDEX card_event_card ON card_event (card_id, id);
 CREATE TABLE hotlist (
 	card_id		INTEGER PRIMARY KEY REFERENCES card (id),
 	number		TEXT NOT NULL UNIQUE,
-	source		TEXT NOT NULL,		-- admin, suspend, block, replace, revoke
+	admin		INTEGER NOT NULL,	-- 1 if an admin listed it
+	state_ev	TEXT,			-- suspend, block, replace, revoke, expire
 	reason		TEXT,
 	since		TEXT NOT NULL,
 	actor		TEXT NOT NULL
@@ -89,8 +90,8 @@ CREATE TABLE hotlist_version (
 	seq		INTEGER NOT NULL,	-- last hotlist_event included
 	created_at	TEXT NOT NULL,
 	count		INTEGER NOT NULL,
-	adds		INTEGER NOT NULL,
-	removes		INTEGER NOT NULL,
+	adds		INTEGER NOT NULL,	-- listed since the previous version
+	removes		INTEGER NOT NULL,	-- taken off since the previous version
 	sha256		TEXT NOT NULL,
 	actor		TEXT NOT NULL
 );

@@ -111,6 +111,7 @@ static const char full[] =
 	"    services: identification esignature, payments\n"
 	"keys:\n"
 	"  hotlist_signer: /etc/km/hotlist.pem\n"
+	"  hotlist_verify: /etc/km/hotlist.pub\n"
 	"blacklist:\n"
 	"  max_add: 0\n";
 
@@ -159,6 +160,8 @@ test_full(void)
 	    "full: entrepreneur services from a string");
 	is_str(cfg->keys.hotlist_signer, "/etc/km/hotlist.pem",
 	    "full: keys.hotlist_signer");
+	is_str(cfg->keys.hotlist_verify, "/etc/km/hotlist.pub",
+	    "full: keys.hotlist_verify");
 	is(cfg->blacklist.max_add, 0, "full: blacklist.max_add 0");
 	km_cfg_free(cfg);
 }
