@@ -102,10 +102,9 @@ from_csv(struct cli *c, unsigned long *nrows)
 
 	*nrows = 0;
 	km_csv_init(&csv, stdin);
-	if ((rc = km_csv_next(&csv, &e)) == -1) {
-		km_errpre(&e, "<stdin>");
+	csv.name = "<stdin>";
+	if ((rc = km_csv_next(&csv, &e)) == -1)
 		cli_die(c, &e);
-	}
 	if (rc == 0) {
 		km_errf(&e, KM_EDATA, "<stdin>: no header line");
 		cli_die(c, &e);
@@ -129,8 +128,18 @@ from_csv(struct cli *c, unsigned long *nrows)
 			cli_die(c, &e);
 		}
 	}
-	while ((rc = km_csv_next(&csv, &e)) == 1) {
+	for (;;) {
+		if ((rc = km_csv_next(&csv, &e)) == 0)
+			break;
 		(*nrows)++;
+		if (rc == -1) {
+			/* A malformed row: reported, and the reader reads on. */
+			if (e.eclass != KM_EDATA)
+				cli_die(c, &e);
+			cli_error(&e);
+			bad++;
+			continue;
+		}
 		km_app_init(&a);
 		if (csv.nfield != nhdr) {
 			km_errf(&e, KM_EDATA, "%zu fields, the header has %zu",
@@ -150,10 +159,6 @@ bad:
 		km_errpre(&e, "<stdin>:%zu", csv.recline);
 		cli_error(&e);
 		bad++;
-	}
-	if (rc == -1) {
-		km_errpre(&e, "<stdin>");
-		cli_die(c, &e);
 	}
 	for (i = 0; i < nhdr; i++)
 		free(hdr[i]);
@@ -223,7 +228,7 @@ main(int argc, char *argv[])
 		km_out_str(&c.out, "type", km_card_type_name(out[i].card.type));
 		km_out_str(&c.out, "state",
 		    km_state_name(out[i].card.state));
-		km_out_int(&c.out, "holder", out[i].card.holder_id);
+		km_out_int(&c.out, "holder_id", out[i].card.holder_id);
 		km_out_str(&c.out, "expires", fmt == KM_OUT_HUMAN ?
 		    km_time_local(out[i].card.expires_at, buf) :
 		    km_time_iso(out[i].card.expires_at, buf));

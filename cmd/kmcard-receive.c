@@ -20,12 +20,21 @@ struct run {
 };
 
 static void
-receive(struct run *r, const char *num, const char *uid, const char *where)
+receive(struct run *r, const char *num, const char *uid, const char *where,
+    const char *uidwhere)
 {
 	struct km_card card, *nd;
 	struct km_err e;
+	char norm[KM_UIDSZ];
 
 	r->n++;
+	if (km_uid_check(uid, norm, &e) == -1) {
+		km_errpre(&e, "%s", uidwhere);
+		cli_error(&e);
+		r->worst = cli_worse(r->worst, e.eclass);
+		r->nbad++;
+		return;
+	}
 	if (km_db_savepoint(r->c->db, &e) == -1)
 		cli_die(r->c, &e);
 	if (km_card_by_number(r->c->db, num, &card, &e) == -1 ||
@@ -78,7 +87,7 @@ line(const char *s, const char *where, void *arg)
 	s += n;
 	s += strspn(s, " \t,;");
 	snprintf(uid, sizeof(uid), "%s", s);
-	receive(r, num, uid, where);
+	receive(r, num, uid, where, where);
 	return 0;
 }
 
@@ -90,7 +99,7 @@ main(int argc, char *argv[])
 	struct km_err e;
 	enum km_outfmt fmt = KM_OUT_HUMAN;
 	const char *cfgpath = NULL;
-	char where[32];
+	char where[32], uidwhere[32];
 	int ch, keep = 0, i;
 	size_t k;
 
@@ -131,7 +140,9 @@ main(int argc, char *argv[])
 	if (argc > 0) {
 		for (i = 0; i < argc; i += 2) {
 			snprintf(where, sizeof(where), "argument %d", i + 1);
-			receive(&r, argv[i], argv[i + 1], where);
+			snprintf(uidwhere, sizeof(uidwhere), "argument %d",
+			    i + 2);
+			receive(&r, argv[i], argv[i + 1], where, uidwhere);
 		}
 	} else if (cli_each(0, NULL, line, &r) == -1) {
 		km_errf(&e, KM_ESYS, "read from stdin failed");

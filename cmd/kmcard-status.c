@@ -15,6 +15,16 @@ static const char synopsis[] =
 static int masked;
 static unsigned long nshown;
 
+/* "j***@example.pl": the domain stays, to tell addresses apart. */
+static const char *
+mask_email(const char *s, char *buf, size_t sz)
+{
+	const char *at = strchr(s, '@');
+
+	snprintf(buf, sz, "%.1s***%s", s, at != NULL ? at : "");
+	return buf;
+}
+
 static const char *
 when(const struct cli *c, time_t t, char buf[KM_TIME_BUFSZ])
 {
@@ -62,7 +72,8 @@ show(struct cli *c, long long id)
 	km_out_str(o, "street", masked ? "***" : h.street);
 	km_out_str(o, "postcode", h.postcode);
 	km_out_str(o, "city", h.city);
-	km_out_str(o, "email", h.email[0] ? h.email : NULL);
+	km_out_str(o, "email", !h.email[0] ? NULL : masked ?
+	    mask_email(h.email, m, sizeof(m)) : h.email);
 	km_out_str(o, "phone", !h.phone[0] ? NULL : masked ?
 	    km_mask(h.phone, 3, m, sizeof(m)) : h.phone);
 	km_out_strv(o, "services", svc, nsvc);

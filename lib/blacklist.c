@@ -87,27 +87,65 @@ bl_get(struct km_db *db, const char *number, int *listed, int *admin,
 	return 0;
 }
 
+/* Sets or clears the admin's listing of number. */
 static int
-bl_update(struct km_db *db, const char *number, int admin, const char *ev,
+bl_set_admin(struct km_db *db, const char *number, int admin,
     const char *reason, struct km_err *err)
 {
 	static const char q[] =
-	    "UPDATE hotlist SET admin = ?2, state_ev = ?3,"
-	    " reason = COALESCE(?4, reason) WHERE number = ?1";
+	    "UPDATE hotlist SET admin = ?2, admin_reason = ?3 WHERE number = ?1";
 	sqlite3_stmt *st;
+	char detail[KM_NAMESZ + 32];
 	int rc;
 
 	if ((st = km_db_stmt(db, q, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, admin);
-	km_db_bind_text(st, 3, ev);
-	km_db_bind_text(st, 4, reason);
+	km_db_bind_text(st, 3, admin ? reason : NULL);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return km_db_err(db, rc, "hotlist", err);
+	snprintf(detail, sizeof(detail), "source=admin%s%s",
+	    reason ? " reason=" : "", reason ? reason : "");
+	return km_audit(db, admin ? "hotlist.admin" : "hotlist.unadmin",
+	    number, detail, err);
+}
+
+/* Sets or clears (ev NULL) the lifecycle event that keeps number listed;
+ * an event without a reason keeps the reason before it.  The event itself
+ * is audited by the lifecycle. */
+static int
+bl_set_state(struct km_db *db, const char *number, const char *ev,
+    const char *reason, struct km_err *err)
+{
+	static const char q[] =
+	    "UPDATE hotlist SET state_ev = ?2, reason = CASE WHEN ?2 IS NULL"
+	    " THEN NULL ELSE COALESCE(?3, reason) END WHERE number = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((st = km_db_stmt(db, q, err)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
+	km_db_bind_text(st, 2, ev);
+	km_db_bind_text(st, 3, reason);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return km_db_err(db, rc, "hotlist", err);
 	return 0;
+}
+
+int
+km_bl_listed(struct km_db *db, const char *number, int *listed,
+    struct km_err *err)
+{
+	char ev[16];
+	int admin;
+
+	return bl_get(db, number, listed, &admin, ev, err);
 }
 
 /*
@@ -122,9 +160,9 @@ km_bl_add(struct km_db *db, const char *number, const char *source,
     const char *reason, int *changed, struct km_err *err)
 {
 	static const char q_add[] =
-	    "INSERT INTO hotlist (card_id, number, admin, state_ev, reason,"
-	    " since, actor) SELECT id, number, ?2, ?3, ?4, ?5, ?6 FROM card"
-	    " WHERE number = ?1";
+	    "INSERT INTO hotlist (card_id, number, admin, admin_reason,"
+	    " state_ev, reason, since, actor) SELECT id, number, ?2, ?3, ?4,"
+	    " ?5, ?6, ?7 FROM card WHERE number = ?1";
 	sqlite3_stmt *st;
 	char ev[16], at[KM_TIME_BUFSZ], detail[KM_NAMESZ + 32];
 	int rc, listed, admin, byadmin = strcmp(source, "admin") == 0;
@@ -137,19 +175,20 @@ km_bl_add(struct km_db *db, const char *number, const char *source,
 		return -1;
 	if (listed) {
 		if (byadmin)
-			return admin ? 0 : bl_update(db, number, 1,
-			    ev[0] ? ev : NULL, NULL, err);
-		return bl_update(db, number, admin, source, reason, err);
+			return admin ? 0 : bl_set_admin(db, number, 1, reason,
+			    err);
+		return bl_set_state(db, number, source, reason, err);
 	}
 	km_time_iso(km_db_now(db), at);
 	if ((st = km_db_stmt(db, q_add, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, byadmin);
-	km_db_bind_text(st, 3, byadmin ? NULL : source);
-	km_db_bind_text(st, 4, reason);
-	sqlite3_bind_text(st, 5, at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 6, km_db_actor(db), -1, SQLITE_TRANSIENT);
+	km_db_bind_text(st, 3, byadmin ? reason : NULL);
+	km_db_bind_text(st, 4, byadmin ? NULL : source);
+	km_db_bind_text(st, 5, byadmin ? NULL : reason);
+	sqlite3_bind_text(st, 6, at, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 7, km_db_actor(db), -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -166,7 +205,8 @@ km_bl_add(struct km_db *db, const char *number, const char *source,
 
 /*
  * Takes back what source put on the list: an admin's listing ("admin") or
- * a lifecycle event's (a resume takes back "suspend").  The card leaves
+ * a lifecycle event's (a resume takes back "suspend"; "*" takes back any,
+ * as expiry does).  The card leaves
  * the list when nothing else keeps it there.  An admin asking to remove a
  * card that its state keeps listed is refused.  Not listed: a no-op.  In
  * a transaction.
@@ -189,10 +229,10 @@ km_bl_remove(struct km_db *db, const char *number, const char *source,
 		return km_errf(err, KM_EDATA, "card '%s' is listed because of "
 		    "its state (%s): change the card's state instead", number,
 		    ev);
-	if (!byadmin && strcmp(ev, source) != 0)
+	if (!byadmin && strcmp(source, "*") != 0 && strcmp(ev, source) != 0)
 		return 0;
 	if (!byadmin && admin)
-		return bl_update(db, number, 1, NULL, NULL, err);
+		return bl_set_state(db, number, NULL, NULL, err);
 	if ((st = km_db_stmt(db, q, err)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, number, -1, SQLITE_TRANSIENT);
@@ -212,7 +252,7 @@ km_bl_list(struct km_db *db, struct km_bl_entry **ep, size_t *n,
     struct km_err *err)
 {
 	static const char q[] =
-	    "SELECT number, COALESCE(reason, ''),"
+	    "SELECT number, COALESCE(reason, admin_reason, ''),"
 	    " COALESCE(state_ev, 'admin'), since, actor, admin"
 	    " FROM hotlist ORDER BY number";
 	sqlite3_stmt *st;
@@ -483,19 +523,23 @@ out:
 	return rv;
 }
 
+/* "WORD N\n" with N plain decimal digits, no sign or leading zero. */
 static int
 hl_number(const char **p, const char *end, const char *word, long long *v)
 {
-	size_t wl = strlen(word);
-	char *e;
+	size_t wl = strlen(word), n;
+	const char *d;
 
 	if ((size_t)(end - *p) <= wl || strncmp(*p, word, wl) != 0)
 		return -1;
-	errno = 0;
-	*v = strtoll(*p + wl, &e, 10);
-	if (errno != 0 || e == *p + wl || *v < 0 || e >= end || *e != '\n')
+	d = *p + wl;
+	for (n = 0; d + n < end && d[n] >= '0' && d[n] <= '9'; n++)
+		;
+	if (n == 0 || n > 18 || (n > 1 && d[0] == '0') || d + n >= end ||
+	    d[n] != '\n')
 		return -1;
-	*p = e + 1;
+	*v = strtoll(d, NULL, 10);
+	*p = d + n + 1;
 	return 0;
 }
 
@@ -525,6 +569,12 @@ km_hotlist_verify(const struct km_cfg *cfg, const char *path,
 	if ((fp = fopen(path, "rb")) == NULL || fstat(fileno(fp), &sb) == -1) {
 		km_errf(err, KM_EDATA, "cannot read hotlist '%s': %s", path,
 		    strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		km_errf(err, KM_EDATA, "cannot read hotlist '%s': %s", path,
+		    S_ISDIR(sb.st_mode) ? strerror(EISDIR) :
+		    "not a regular file");
 		goto out;
 	}
 	if (sb.st_size > HL_MAXFILE || sb.st_size < 1) {
@@ -567,7 +617,8 @@ km_hotlist_verify(const struct km_cfg *cfg, const char *path,
 	if (strncmp(p, HL_MAGIC, strlen(HL_MAGIC)) != 0)
 		goto bad;
 	p += strlen(HL_MAGIC);
-	if (hl_number(&p, end, "version ", &hl->version) == -1)
+	if (hl_number(&p, end, "version ", &hl->version) == -1 ||
+	    hl->version < 1)
 		goto bad;
 	if (strncmp(p, "type full\n", 10) == 0)
 		p += 10;

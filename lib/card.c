@@ -68,39 +68,66 @@ km_app_init(struct km_app *a)
 	memset(a, 0, sizeof(*a));
 }
 
-/* Valid UTF-8 text of 1..max-1 bytes with no control characters. */
+/*
+ * The code point of the UTF-8 sequence at p, and its length in *len; -1
+ * for anything that is not well-formed UTF-8 (overlong forms, surrogates,
+ * beyond U+10FFFF, cut short).
+ */
+static long
+utf8_next(const unsigned char *p, size_t *len)
+{
+	long cp;
+	size_t n, i;
+
+	if (p[0] < 0x80) {
+		*len = 1;
+		return p[0];
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else
+		return -1;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return -1;
+	*len = n;
+	return cp;
+}
+
+/* Well-formed UTF-8 text of 1..max-1 bytes with no control characters
+ * (C0, DEL or C1). */
 static int
 text_ok(const char *key, const char *v, size_t max, struct km_err *err)
 {
 	const unsigned char *p = (const unsigned char *)v;
-	size_t n = strlen(v);
-	int follow = 0;
+	size_t len;
+	long cp;
 
-	if (n >= max)
+	if (strlen(v) >= max)
 		return km_errf(err, KM_EDATA, "%s: longer than %zu bytes", key,
 		    max - 1);
-	for (; *p != '\0'; p++) {
-		if (follow > 0) {
-			if ((*p & 0xc0) != 0x80)
-				goto bad;
-			follow--;
-		} else if (*p < 0x20 || *p == 0x7f) {
+	while (*p != '\0') {
+		if ((cp = utf8_next(p, &len)) == -1)
+			return km_errf(err, KM_EDATA, "%s: not valid UTF-8",
+			    key);
+		if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
 			return km_errf(err, KM_EDATA,
 			    "%s: control character", key);
-		} else if (*p >= 0xc2 && *p <= 0xdf) {
-			follow = 1;
-		} else if (*p >= 0xe0 && *p <= 0xef) {
-			follow = 2;
-		} else if (*p >= 0xf0 && *p <= 0xf4) {
-			follow = 3;
-		} else if (*p >= 0x80) {
-			goto bad;
-		}
+		p += len;
 	}
-	if (follow == 0)
-		return 0;
-bad:
-	return km_errf(err, KM_EDATA, "%s: not valid UTF-8", key);
+	return 0;
 }
 
 static int
@@ -108,8 +135,8 @@ email_ok(const char *v, struct km_err *err)
 {
 	const char *at = strchr(v, '@');
 
-	if (strlen(v) >= KM_TEXTSZ)
-		return km_errf(err, KM_EDATA, "email: too long");
+	if (text_ok("email", v, KM_TEXTSZ, err) == -1)
+		return -1;
 	if (at == NULL || at == v || strchr(at + 1, '@') != NULL ||
 	    strchr(at + 1, '.') == NULL || at[1] == '.' ||
 	    v[strlen(v) - 1] == '.' || strpbrk(v, " \t,;<>\"") != NULL)
@@ -117,26 +144,30 @@ email_ok(const char *v, struct km_err *err)
 	return 0;
 }
 
-/* Digits with an optional leading '+'; spaces and dashes dropped. */
+/* 9 to 15 digits with an optional leading '+'; spaces and dashes
+ * dropped.  out is written only when the number is good. */
 static int
 phone_norm(const char *v, char out[17], struct km_err *err)
 {
-	size_t n = 0;
+	char buf[17];
+	size_t n = 0, digits = 0;
 
 	if (*v == '+')
-		out[n++] = *v++;
+		buf[n++] = *v++;
 	for (; *v != '\0'; v++) {
 		if (*v == ' ' || *v == '-')
 			continue;
-		if (!isdigit((unsigned char)*v) || n >= 16)
+		if (!isdigit((unsigned char)*v) || digits == 15)
 			return km_errf(err, KM_EDATA,
 			    "phone: 9 to 15 digits, with an optional '+'");
-		out[n++] = *v;
+		buf[n++] = *v;
+		digits++;
 	}
-	out[n] = '\0';
-	if (n - (out[0] == '+') < 9)
+	buf[n] = '\0';
+	if (digits < 9)
 		return km_errf(err, KM_EDATA,
 		    "phone: 9 to 15 digits, with an optional '+'");
+	memcpy(out, buf, n + 1);
 	return 0;
 }
 
@@ -166,8 +197,8 @@ km_app_set(struct km_app *a, const char *key, const char *val,
 		else if (strcmp(val, "entrepreneur") == 0)
 			a->type = KM_CARD_ENTREPRENEUR;
 		else
-			return km_errf(err, KM_EDATA, "type: '%s' is neither "
-			    "resident nor entrepreneur", val);
+			return km_errf(err, KM_EDATA, "type: neither resident "
+			    "nor entrepreneur");
 		break;
 	case F_PESEL:
 		if (km_pesel_check(val, NULL, err) == -1)
@@ -765,23 +796,28 @@ collect_ids(struct km_db *db, sqlite3_stmt *st, long long **ids, size_t *n,
 	return 0;
 }
 
-static int
-is_hex(const char *s, size_t n)
+/* How many characters of s are in set, if the rest are all in sep (and
+ * s is not empty); else 0. */
+static size_t
+count_of(const char *s, const char *set, const char *sep)
 {
-	size_t i;
+	size_t n = 0;
 
-	for (i = 0; i < n; i++)
-		if (!isxdigit((unsigned char)s[i]))
+	for (; *s != '\0'; s++) {
+		if (strchr(set, *s) != NULL)
+			n++;
+		else if (strchr(sep, *s) == NULL)
 			return 0;
-	return s[n] == '\0';
+	}
+	return n;
 }
 
 /*
  * Normalises a chip UID: 4, 7 or 10 bytes in hex, upper case, with
  * optional ':' or ' ' between bytes.  Returns 0 or -1.
  */
-static int
-uid_norm(const char *s, char out[KM_UIDSZ], struct km_err *err)
+int
+km_uid_check(const char *s, char out[KM_UIDSZ], struct km_err *err)
 {
 	size_t n = 0;
 
@@ -848,15 +884,20 @@ km_card_find(struct km_db *db, const char *key, long long **ids, size_t *n,
 	if (len == 0)
 		return km_errf(err, KM_EDATA, "empty search key");
 	if (kind == NULL) {
+		const char *k = key;
+		size_t nd, nx;
+
+		if (strncmp(k, "PL", 2) == 0 || strncmp(k, "pl", 2) == 0)
+			k += 2;
+		nd = count_of(k, "0123456789", " -");
+		nx = count_of(key, "0123456789abcdefABCDEF", ":");
 		if (km_isdigits(key, 16))
 			kind = "card";
 		else if (km_isdigits(key, 11))
 			kind = "pesel";
-		else if (km_isdigits(key, 10) ||
-		    ((strncmp(key, "PL", 2) == 0 || strchr(key, '-') != NULL) &&
-		    km_nip_check(key, val, NULL) == 0))
+		else if (nd == 10)
 			kind = "nip";
-		else if (is_hex(key, 8) || is_hex(key, 14) || is_hex(key, 20))
+		else if (nx == 8 || nx == 14 || nx == 20)
 			kind = "uid";
 		else
 			kind = "name";
@@ -865,7 +906,7 @@ km_card_find(struct km_db *db, const char *key, long long **ids, size_t *n,
 		sql = q_num;
 		km_strlcpy(val, key, sizeof(val));
 	} else if (strcmp(kind, "uid") == 0) {
-		if (uid_norm(key, val, err) == -1)
+		if (km_uid_check(key, val, err) == -1)
 			return -1;
 		sql = q_uid;
 	} else if (strcmp(kind, "pesel") == 0) {
@@ -957,7 +998,7 @@ km_card_bind(struct km_db *db, struct km_card *c, const char *uid,
 	char norm[KM_UIDSZ], other[KM_CARDNO_LEN + 1];
 	int rc;
 
-	if (uid_norm(uid, norm, err) == -1)
+	if (km_uid_check(uid, norm, err) == -1)
 		return -1;
 	if ((st = km_db_stmt(db, q_who, err)) == NULL)
 		return -1;

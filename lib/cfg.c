@@ -644,6 +644,10 @@ km_services_parse(const char *s, unsigned *bits, struct km_err *err)
 			if (strncmp(service_names[i], s, n) == 0 &&
 			    service_names[i][n] == '\0')
 				break;
+		/* A name with digits may be a misplaced PESEL: not echoed. */
+		if (i == KM_NSERVICES && strcspn(s, "0123456789") < n)
+			return km_errf(err, KM_EDATA, "unknown service (with "
+			    "digits)");
 		if (i == KM_NSERVICES)
 			return km_errf(err, KM_EDATA, "unknown service '%s'",
 			    safe(s, n, buf, sizeof(buf)));

@@ -28,6 +28,40 @@ km_csv_init(struct km_csv *c, FILE *fp)
 	c->line = 1;
 }
 
+/*
+ * Sets err to "NAME:LINE: msg" (or "line LINE: msg" when the reader has no
+ * name) and returns -1.
+ */
+static int KM_PRINTF(5, 6)
+csv_errf(struct km_csv *c, struct km_err *err, enum km_errclass cl,
+    size_t line, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (c->name != NULL)
+		return km_errf(err, cl, "%s:%zu: %s", c->name, line, msg);
+	return km_errf(err, cl, "line %zu: %s", line, msg);
+}
+
+/*
+ * After a malformed record: skips to the end of the physical line, so
+ * that the caller may report it and read on.
+ */
+static void
+skipline(struct km_csv *c)
+{
+	int ch;
+
+	while ((ch = getc(c->fp)) != EOF && ch != '\n')
+		;
+	if (ch == '\n')
+		c->line++;
+}
+
 /* Frees the field storage; c may be reused after km_csv_init(). */
 void
 km_csv_free(struct km_csv *c)
@@ -46,14 +80,14 @@ put(struct km_csv *c, size_t *len, int ch, struct km_err *err)
 	size_t nsz;
 
 	if (*len >= RECORD_MAX)
-		return km_errf(err, KM_EDATA, "line %zu: record too long",
-		    c->recline);
+		return csv_errf(c, err, KM_EDATA, c->recline,
+		    "record too long");
 	if (*len == c->bufsz) {
 		nsz = c->bufsz == 0 ? 256 : c->bufsz * 2;
 		if (nsz > RECORD_MAX)
 			nsz = RECORD_MAX;
 		if ((nb = realloc(c->buf, nsz)) == NULL)
-			return km_errf(err, KM_ESYS, "line %zu: %s", c->recline,
+			return csv_errf(c, err, KM_ESYS, c->recline, "%s",
 			    strerror(errno));
 		c->buf = nb;
 		c->bufsz = nsz;
@@ -73,14 +107,15 @@ get(struct km_csv *c, struct km_err *err)
 
 	if ((ch = getc(c->fp)) == EOF) {
 		if (ferror(c->fp)) {
-			km_errf(err, KM_ESYS, "line %zu: read error: %s",
-			    c->line, strerror(errno));
+			csv_errf(c, err, KM_ESYS, c->line, "read error: %s",
+			    strerror(errno));
 			return -2;
 		}
 		return EOF;
 	}
 	if (ch == '\0') {
-		km_errf(err, KM_EDATA, "line %zu: NUL byte", c->line);
+		csv_errf(c, err, KM_EDATA, c->line, "NUL byte");
+		skipline(c);
 		return -2;
 	}
 	return ch;
@@ -182,9 +217,12 @@ km_csv_next(struct km_csv *c, struct km_err *err)
 			return -1;
 		switch (state) {
 		case ST_START:
-			if (n == KM_CSV_MAXFIELDS)
-				return km_errf(err, KM_EDATA,
-				    "line %zu: too many fields", c->line);
+			if (n == KM_CSV_MAXFIELDS) {
+				csv_errf(c, err, KM_EDATA, c->line,
+				    "too many fields");
+				skipline(c);
+				return -1;
+			}
 			off[n++] = len;
 			if (ch == '"') {
 				state = ST_QUOTED;
@@ -194,16 +232,17 @@ km_csv_next(struct km_csv *c, struct km_err *err)
 			state = ST_PLAIN;
 			/* FALLTHROUGH */
 		case ST_PLAIN:
-			if (ch == '"')
-				return km_errf(err, KM_EDATA,
-				    "line %zu: quote in unquoted field",
-				    c->line);
+			if (ch == '"') {
+				csv_errf(c, err, KM_EDATA, c->line,
+				    "quote in unquoted field");
+				skipline(c);
+				return -1;
+			}
 			break;
 		case ST_QUOTED:
 			if (ch == EOF)
-				return km_errf(err, KM_EDATA,
-				    "line %zu: unterminated quoted field",
-				    qline);
+				return csv_errf(c, err, KM_EDATA, qline,
+				    "unterminated quoted field");
 			if (ch == '"')
 				state = ST_QUOTE;
 			else {
@@ -237,9 +276,12 @@ km_csv_next(struct km_csv *c, struct km_err *err)
 			return -1;
 		if (r == 1)
 			break;
-		if (state == ST_QUOTE)
-			return km_errf(err, KM_EDATA,
-			    "line %zu: text after closing quote", c->line);
+		if (state == ST_QUOTE) {
+			csv_errf(c, err, KM_EDATA, c->line,
+			    "text after closing quote");
+			skipline(c);
+			return -1;
+		}
 		if (put(c, &len, ch, err) == -1)
 			return -1;
 	}

@@ -191,6 +191,7 @@ void	km_wipe(void *, size_t);
 #define KM_CSV_MAXFIELDS 64
 struct km_csv {
 	FILE	*fp;
+	const char *name;	/* for messages, e.g. "<stdin>"; NULL: "line" */
 	size_t	 line;		/* next physical line to read */
 	size_t	 recline;	/* line on which the last record started */
 	char	*buf;		/* field storage */
@@ -199,8 +200,10 @@ struct km_csv {
 	char	*field[KM_CSV_MAXFIELDS];
 };
 void	km_csv_init(struct km_csv *, FILE *);
-/* 1 a record read, 0 end of input, -1 error (unterminated quote, too
- * many fields: KM_EDATA naming the line). */
+/* 1 a record read, 0 end of input, -1 error: "NAME:LINE: why" (KM_EDATA
+ * for malformed input, KM_ESYS for a read error).  After a malformed
+ * record the reader has skipped to the end of its line, so the caller may
+ * report it and read on. */
 int	km_csv_next(struct km_csv *, struct km_err *);
 void	km_csv_free(struct km_csv *);
 
@@ -412,6 +415,9 @@ int	km_card_history(struct km_db *, long long id, struct km_event **ev,
  * bound to another card is refused. */
 int	km_card_bind(struct km_db *, struct km_card *, const char *uid,
 	    struct km_err *);
+/* Checks a chip UID (4, 7 or 10 bytes in hex, ':' or ' ' allowed between
+ * bytes) and writes it in upper-case hex without separators. */
+int	km_uid_check(const char *s, char out[KM_UIDSZ], struct km_err *);
 /* Checks the form of a card number (16 digits, Luhn). */
 int	km_cardno_check(const char *s, struct km_err *);
 
@@ -475,11 +481,15 @@ struct km_bl_entry {
 };
 /* In a transaction.  Adding a listed card or removing an unlisted one is
  * a no-op (returns 0, *changed 0); an admin removing an entry the card's
- * state keeps is refused. */
+ * state keeps is refused.  Source is "admin" or a lifecycle event's name;
+ * removing with "*" takes back whatever the lifecycle put on. */
 int	km_bl_add(struct km_db *, const char *number, const char *source,
 	    const char *reason, int *changed, struct km_err *);
 int	km_bl_remove(struct km_db *, const char *number, const char *source,
 	    int *changed, struct km_err *);
+/* *listed: whether the card is on the hotlist now. */
+int	km_bl_listed(struct km_db *, const char *number, int *listed,
+	    struct km_err *);
 int	km_bl_list(struct km_db *, struct km_bl_entry **, size_t *n,
 	    struct km_err *);
 

@@ -3,9 +3,10 @@
  * card from which state to which; every program that changes a card's
  * state goes through km_life_apply(), which consults it, records the event
  * with its reason and operator, writes the audit row and keeps the hotlist
- * in step: a suspended, blocked, replaced or revoked card is listed, a
- * resumed one is taken off, and a temporary card is listed when the card
- * it stood in for is collected.
+ * in step: a suspended, blocked, replaced or revoked card is listed; a
+ * resumed or expired one is taken off (an expired chip's own date stops
+ * it); and a temporary card is listed when the card it stood in for is
+ * collected, as its chip's date is still good.
  *
  *	ordered ──personalise──▶ personalised ──activate──▶ active
  *	active ──suspend──▶ suspended ──resume──▶ active
@@ -112,7 +113,9 @@ km_block_reason_valid(const char *r)
 	return 0;
 }
 
-/* What the hotlist does on an event: 1 list, -1 take off, 0 nothing. */
+/* What the hotlist does on an event: 1 list, -1 take off, 0 nothing.  An
+ * expired card's chip date stops it, so expiry takes off what the
+ * lifecycle put on (a suspension); an admin's listing stays. */
 static int
 hotlist_effect(int ev)
 {
@@ -123,6 +126,7 @@ hotlist_effect(int ev)
 	case KM_EV_REVOKE:
 		return 1;
 	case KM_EV_RESUME:
+	case KM_EV_EXPIRE:
 		return -1;
 	}
 	return 0;
@@ -239,11 +243,11 @@ km_life_apply(struct km_db *db, const struct km_cfg *cfg, struct km_card *c,
 	if (fx > 0 && km_bl_add(db, c->number, evs[ev], reason, &changed,
 	    err) == -1)
 		return -1;
-	if (fx < 0 && km_bl_remove(db, c->number, "suspend", &changed,
-	    err) == -1)
+	if (fx < 0 && km_bl_remove(db, c->number, ev == KM_EV_RESUME ?
+	    "suspend" : "*", &changed, err) == -1)
 		return -1;
-	if (fx != 0)
-		c->listed = fx > 0 || !changed;
+	if (fx != 0 && km_bl_listed(db, c->number, &c->listed, err) == -1)
+		return -1;
 	if (ev == KM_EV_ACTIVATE)
 		return end_temporaries(db, cfg, c, err);
 	return 0;

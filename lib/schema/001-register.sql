@@ -72,8 +72,9 @@ CREATE TABLE hotlist (
 	card_id		INTEGER PRIMARY KEY REFERENCES card (id),
 	number		TEXT NOT NULL UNIQUE,
 	admin		INTEGER NOT NULL,	-- 1 if an admin listed it
+	admin_reason	TEXT,
 	state_ev	TEXT,			-- suspend, block, replace, revoke, expire
-	reason		TEXT,
+	reason		TEXT,			-- the lifecycle event's
 	since		TEXT NOT NULL,
 	actor		TEXT NOT NULL
 );
