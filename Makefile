@@ -1,5 +1,4 @@
 # km -- the city card toolkit.  See README.md.
-.POSIX:
 .SUFFIXES:
 
 PREFIX  ?= /usr/local

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -425,4 +426,211 @@ void
 km_wipe(void *p, size_t n)
 {
 	OPENSSL_cleanse(p, n);
+}
+
+/*
+ * AES-128 for the chip.  CMAC goes through OpenSSL's EVP_MAC; AN10922
+ * needs its own padding (to 32 bytes even for a short input), so it is
+ * built from AES-ECB blocks here.
+ */
+struct km_cmac {
+	EVP_MAC_CTX	*ctx;
+};
+
+int
+km_cmac_new(struct km_cmac **cp, const unsigned char key[KM_AES_KEYSZ],
+    struct km_err *err)
+{
+	EVP_MAC *mac;
+	OSSL_PARAM params[2];
+	struct km_cmac *c;
+
+	*cp = NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return km_errf(err, KM_ESYS, "out of memory");
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_CIPHER,
+	    (char *)"AES-128-CBC", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if ((mac = EVP_MAC_fetch(NULL, "CMAC", NULL)) == NULL ||
+	    (c->ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	    !EVP_MAC_init(c->ctx, key, KM_AES_KEYSZ, params)) {
+		EVP_MAC_free(mac);
+		km_cmac_free(c);
+		return ssl_errf(err, KM_ESYS, "cannot start AES-CMAC");
+	}
+	EVP_MAC_free(mac);
+	*cp = c;
+	return 0;
+}
+
+int
+km_cmac_update(struct km_cmac *c, const void *p, size_t n)
+{
+	return EVP_MAC_update(c->ctx, p, n) ? 0 : -1;
+}
+
+int
+km_cmac_peek(struct km_cmac *c, const void *tail, size_t taillen,
+    unsigned char out[16])
+{
+	EVP_MAC_CTX *dup;
+	size_t n = 0;
+	int ok;
+
+	if ((dup = EVP_MAC_CTX_dup(c->ctx)) == NULL)
+		return -1;
+	ok = (taillen == 0 || EVP_MAC_update(dup, tail, taillen)) &&
+	    EVP_MAC_final(dup, out, &n, 16) && n == 16;
+	EVP_MAC_CTX_free(dup);
+	return ok ? 0 : -1;
+}
+
+void
+km_cmac_free(struct km_cmac *c)
+{
+	if (c == NULL)
+		return;
+	EVP_MAC_CTX_free(c->ctx);
+	free(c);
+}
+
+int
+km_aes_cmac(const unsigned char key[KM_AES_KEYSZ], const void *p, size_t n,
+    unsigned char out[16], struct km_err *err)
+{
+	struct km_cmac *c;
+	int rv;
+
+	if (km_cmac_new(&c, key, err) == -1)
+		return -1;
+	rv = km_cmac_update(c, p, n) == 0 && km_cmac_peek(c, NULL, 0, out) == 0;
+	km_cmac_free(c);
+	return rv ? 0 : ssl_errf(err, KM_ESYS, "AES-CMAC failed");
+}
+
+/* One AES-128 block encryption with a ready ECB context. */
+static int
+aes_block(EVP_CIPHER_CTX *ctx, const unsigned char in[16],
+    unsigned char out[16])
+{
+	int n = 0;
+
+	return EVP_EncryptUpdate(ctx, out, &n, in, 16) && n == 16 ? 0 : -1;
+}
+
+/* The CMAC subkey after k: shifted left one bit, 0x87 folded in on carry. */
+static void
+subkey(const unsigned char in[16], unsigned char out[16])
+{
+	int i, carry = in[0] & 0x80;
+
+	for (i = 0; i < 15; i++)
+		out[i] = (unsigned char)((in[i] << 1) | (in[i + 1] >> 7));
+	out[15] = (unsigned char)(in[15] << 1);
+	if (carry)
+		out[15] ^= 0x87;
+}
+
+int
+km_an10922(const unsigned char master[KM_AES_KEYSZ], const unsigned char *m,
+    size_t mlen, unsigned char out[KM_AES_KEYSZ], struct km_err *err)
+{
+	EVP_CIPHER_CTX *ctx;
+	unsigned char zero[16] = { 0 }, l[16], k1[16], k2[16], d[32];
+	unsigned char x[16] = { 0 }, y[16];
+	size_t i, b;
+	int rv = -1;
+
+	if (mlen < 1 || mlen > 31)
+		return km_errf(err, KM_EDATA, "diversification input of %zu "
+		    "bytes (1 to 31)", mlen);
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
+	    !EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, master, NULL) ||
+	    !EVP_CIPHER_CTX_set_padding(ctx, 0) || aes_block(ctx, zero, l)) {
+		ssl_errf(err, KM_ESYS, "cannot diversify");
+		goto out;
+	}
+	subkey(l, k1);
+	subkey(k1, k2);
+	/* M || 80 00 ... to 32 bytes, the last block with K2. */
+	memset(d, 0, sizeof(d));
+	memcpy(d, m, mlen);
+	d[mlen] = 0x80;
+	for (i = 0; i < 16; i++)
+		d[16 + i] ^= k2[i];
+	for (b = 0; b < 2; b++) {
+		for (i = 0; i < 16; i++)
+			y[i] = x[i] ^ d[16 * b + i];
+		if (aes_block(ctx, y, x)) {
+			ssl_errf(err, KM_ESYS, "cannot diversify");
+			goto out;
+		}
+	}
+	memcpy(out, x, KM_AES_KEYSZ);
+	rv = 0;
+out:
+	km_wipe(l, sizeof(l));
+	km_wipe(k1, sizeof(k1));
+	km_wipe(k2, sizeof(k2));
+	km_wipe(x, sizeof(x));
+	km_wipe(y, sizeof(y));
+	EVP_CIPHER_CTX_free(ctx);
+	return rv;
+}
+
+int
+km_diversify(const unsigned char master[KM_AES_KEYSZ],
+    const unsigned char *uid, size_t uidlen, int keyno,
+    unsigned char out[KM_AES_KEYSZ], struct km_err *err)
+{
+	unsigned char m[31];
+
+	if (uidlen != 4 && uidlen != 7 && uidlen != 10)
+		return km_errf(err, KM_EDATA, "chip uid of %zu bytes (4, 7 or "
+		    "10)", uidlen);
+	if (keyno < 0 || keyno > 255)
+		return km_errf(err, KM_EDATA, "key number %d", keyno);
+	m[0] = 0x01;
+	memcpy(m + 1, uid, uidlen);
+	memcpy(m + 1 + uidlen, "KMA", 3);
+	m[4 + uidlen] = (unsigned char)keyno;
+	return km_an10922(master, m, uidlen + 5, out, err);
+}
+
+static void
+put_be(unsigned char *p, uint32_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+int
+km_purse_mac(const unsigned char key[KM_AES_KEYSZ], const unsigned char *uid,
+    size_t uidlen, int purse, int op, unsigned counter, int32_t amount,
+    int32_t balance, unsigned char mac[KM_MACSZ], struct km_err *err)
+{
+	unsigned char m[64], full[16];
+	size_t n = 0;
+
+	if (uidlen > 10)
+		return km_errf(err, KM_EDATA, "chip uid of %zu bytes", uidlen);
+	memcpy(m, "KMPURSE", 7);
+	n = 7;
+	m[n++] = (unsigned char)uidlen;
+	memcpy(m + n, uid, uidlen);
+	n += uidlen;
+	m[n++] = (unsigned char)purse;
+	m[n++] = (unsigned char)op;
+	put_be(m + n, counter, 2);
+	n += 2;
+	put_be(m + n, (uint32_t)amount, 4);
+	n += 4;
+	put_be(m + n, (uint32_t)balance, 4);
+	n += 4;
+	if (km_aes_cmac(key, m, n, full, err) == -1)
+		return -1;
+	memcpy(mac, full, KM_MACSZ);
+	return 0;
 }

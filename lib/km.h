@@ -186,6 +186,41 @@ int	km_b64_decode(const char *, unsigned char **out, size_t *outlen,
 	    struct km_err *);
 void	km_wipe(void *, size_t);
 
+/* AES-128 for the chip: CMAC (NIST SP 800-38B), NXP AN10922 key
+ * diversification, and the MACs of the km application (kmcard-apdu(7)). */
+#define KM_AES_KEYSZ 16
+#define KM_MACSZ 8
+/* Incremental AES-128-CMAC; opaque. */
+struct km_cmac;
+int	km_cmac_new(struct km_cmac **, const unsigned char key[KM_AES_KEYSZ],
+	    struct km_err *);
+int	km_cmac_update(struct km_cmac *, const void *, size_t);
+/* The MAC of the data so far followed by tail (taillen bytes, may be 0),
+ * without ending the computation: the context goes on taking data as if
+ * tail had not been given. */
+int	km_cmac_peek(struct km_cmac *, const void *tail, size_t taillen,
+	    unsigned char out[16]);
+void	km_cmac_free(struct km_cmac *);
+int	km_aes_cmac(const unsigned char key[KM_AES_KEYSZ], const void *,
+	    size_t, unsigned char out[16], struct km_err *);
+/* AN10922 AES-128 diversification: CMAC over m (1..31 bytes) padded to 32
+ * bytes by the note's rule. */
+int	km_an10922(const unsigned char master[KM_AES_KEYSZ],
+	    const unsigned char *m, size_t mlen,
+	    unsigned char out[KM_AES_KEYSZ], struct km_err *);
+/* A card's key number keyno (kmcard-apdu(7)) from its master key and the
+ * chip UID (4, 7 or 10 bytes): AN10922 over 01 || UID || "KMA" || keyno. */
+int	km_diversify(const unsigned char master[KM_AES_KEYSZ],
+	    const unsigned char *uid, size_t uidlen, int keyno,
+	    unsigned char out[KM_AES_KEYSZ], struct km_err *);
+/* The purse certificate of kmcard-apdu(7): the first 8 bytes of
+ * CMAC(purse key, "KMPURSE" || uidlen || uid || purse || op || counter(2)
+ * || amount(4) || balance(4)), integers big-endian. */
+int	km_purse_mac(const unsigned char key[KM_AES_KEYSZ],
+	    const unsigned char *uid, size_t uidlen, int purse, int op,
+	    unsigned counter, int32_t amount, int32_t balance,
+	    unsigned char mac[KM_MACSZ], struct km_err *);
+
 /* csv.c -- RFC 4180 CSV: comma separated, double-quoted fields may hold
  * commas, quotes ("") and newlines; CRLF or LF line ends. */
 #define KM_CSV_MAXFIELDS 64
