@@ -67,7 +67,7 @@ t_iso(void)
 static void
 t_civil(void)
 {
-	char buf[KM_TIME_BUFSZ], want[KM_TIME_BUFSZ];
+	char buf[KM_TIME_BUFSZ], want[64];
 	time_t t, prev;
 	int y, m, d, bad;
 
