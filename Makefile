@@ -93,6 +93,30 @@ demo: deps all
 bench: deps all
 	scripts/bench
 
+# libFuzzer harnesses, one per parser: each built with clang and run for
+# FUZZ_TIME seconds on a copy of its seed corpus (tests/fuzz/corpus/NAME).
+FUZZSRC  = $(wildcard tests/fuzz/fuzz-*.c)
+FUZZ_TIME ?= 30
+FUZZCC   ?= clang
+fuzz: lib/schema.c
+	@scripts/deps fuzz
+	mkdir -p tests/fuzz/out
+	set -e; for f in $(FUZZSRC); do \
+		n=$$(basename $$f .c); c=$${n#fuzz-}; \
+		$(FUZZCC) -g -O1 -fsanitize=fuzzer,address,undefined \
+		    -std=c99 -D_DEFAULT_SOURCE -Ilib \
+		    $$(pkg-config --cflags $(PKGS)) -o tests/fuzz/out/$$n \
+		    $$f $(LIBSRC) $(LDLIBS); \
+		rm -rf tests/fuzz/out/corpus-$$c; \
+		cp -r tests/fuzz/corpus/$$c tests/fuzz/out/corpus-$$c; \
+		echo "== $$n for $(FUZZ_TIME) s"; \
+		tests/fuzz/out/$$n -max_total_time=$(FUZZ_TIME) \
+		    -print_final_stats=1 tests/fuzz/out/corpus-$$c \
+		    2> tests/fuzz/out/$$n.log || \
+		    { tail -n 40 tests/fuzz/out/$$n.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units' tests/fuzz/out/$$n.log; \
+	done
+
 lint: all
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 \
 	    --inline-suppr -Ilib -Icli lib cli cmd
@@ -112,6 +136,7 @@ install: all
 clean:
 	rm -f lib/*.o lib/libkm.a lib/schema.c lib/schema.c.tmp cli/*.o \
 	    cli/libcli.a cmd/*.o $(CMDS) tests/unit/*.o $(UNITS)
+	rm -rf tests/fuzz/out
 
-.PHONY: all check check-unit demo bench lint install clean deps deps-build
+.PHONY: all check check-unit demo bench fuzz lint install clean deps deps-build
 .PRECIOUS: lib/%.o cli/%.o cmd/%.o tests/unit/%.o
