@@ -37,7 +37,7 @@ SCHEMA  = $(sort $(wildcard lib/schema/*.sql))
 MAN1    = $(wildcard man/man1/*.1)
 MAN5    = $(wildcard man/man5/*.5)
 MAN7    = $(wildcard man/man7/*.7)
-HDRS    = lib/km.h lib/km-internal.h cli/cli.h
+HDRS    = lib/km.h lib/km-internal.h lib/vcard.h cli/cli.h
 
 all: deps-build $(CMDS) $(UNITS)
 

@@ -501,7 +501,7 @@ km_aes_cmac(const unsigned char key[KM_AES_KEYSZ], const void *p, size_t n,
 	struct km_cmac *c;
 	int rv;
 
-	if (km_cmac_new(&c, key, err) == -1)
+	if (km_cmac_new(&c, key, err) == -1 || c == NULL)
 		return -1;
 	rv = km_cmac_update(c, p, n) == 0 && km_cmac_peek(c, NULL, 0, out) == 0;
 	km_cmac_free(c);
@@ -592,7 +592,9 @@ km_diversify(const unsigned char master[KM_AES_KEYSZ],
 		return km_errf(err, KM_EDATA, "key number %d", keyno);
 	m[0] = 0x01;
 	memcpy(m + 1, uid, uidlen);
-	memcpy(m + 1 + uidlen, "KMA", 3);
+	m[1 + uidlen] = 'K';
+	m[2 + uidlen] = 'M';
+	m[3 + uidlen] = 'A';
 	m[4 + uidlen] = (unsigned char)keyno;
 	return km_an10922(master, m, uidlen + 5, out, err);
 }
@@ -606,6 +608,10 @@ put_be(unsigned char *p, uint32_t v, int n)
 		p[i] = (unsigned char)(v & 0xff);
 }
 
+static const unsigned char purse_tag[7] = {
+	'K', 'M', 'P', 'U', 'R', 'S', 'E'
+};
+
 int
 km_purse_mac(const unsigned char key[KM_AES_KEYSZ], const unsigned char *uid,
     size_t uidlen, int purse, int op, unsigned counter, int32_t amount,
@@ -616,8 +622,8 @@ km_purse_mac(const unsigned char key[KM_AES_KEYSZ], const unsigned char *uid,
 
 	if (uidlen > 10)
 		return km_errf(err, KM_EDATA, "chip uid of %zu bytes", uidlen);
-	memcpy(m, "KMPURSE", 7);
-	n = 7;
+	memcpy(m, purse_tag, sizeof(purse_tag));
+	n = sizeof(purse_tag);
 	m[n++] = (unsigned char)uidlen;
 	memcpy(m + n, uid, uidlen);
 	n += uidlen;

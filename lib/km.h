@@ -8,6 +8,7 @@
 #ifndef KM_H
 #define KM_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -546,5 +547,402 @@ int	km_hotlist_publish(struct km_db *, const struct km_cfg *,
  * its header. */
 int	km_hotlist_verify(const struct km_cfg *, const char *path,
 	    struct km_hotlist *, struct km_err *);
+
+/* pcsc.c -- the card transport: PC/SC (pcsc-lite) behind a seam. */
+
+/* The transport seam, how the APDU layer and the km application client
+ * reach a card: over PC/SC (km_pcsc_io()), over a scripted fake in the
+ * unit tests, or over a virtual card in the same process.  transmit sends
+ * one command APDU (cmdlen bytes) as it is and puts the whole response
+ * (data, then SW1 SW2) in rsp, which holds rspsz bytes, and its length in
+ * *rsplen; it returns 0, or -1 with err set (a card taken out is
+ * KM_ETEMP).  It does not interpret the response: the APDU layer checks
+ * every length, including an *rsplen beyond rspsz.  ctx is handed back to
+ * transmit; name names the reader in messages and may be NULL. */
+struct km_card_io {
+	int	(*transmit)(void *ctx, const unsigned char *cmd,
+		    size_t cmdlen, unsigned char *rsp, size_t rspsz,
+		    size_t *rsplen, struct km_err *);
+	void	*ctx;
+	const char *name;
+};
+
+#define KM_ATRSZ 33		/* the longest ATR (ISO/IEC 7816-3) */
+#define KM_READERSZ 128		/* the longest reader name kept, with NUL */
+
+/* A reader as PC/SC sees it, without connecting to its card. */
+enum km_reader_state {
+	KM_READER_EMPTY,	/* no card */
+	KM_READER_PRESENT,	/* a card, nobody connected */
+	KM_READER_INUSE,	/* a card, programs connected (shared) */
+	KM_READER_EXCLUSIVE,	/* a card a program holds exclusively */
+	KM_READER_MUTE,		/* a card that does not answer reset */
+	KM_READER_UNAVAILABLE	/* the reader cannot be used */
+};
+struct km_reader {
+	char	 name[KM_READERSZ];
+	enum km_reader_state state;
+	unsigned char atr[KM_ATRSZ];	/* when a card is present */
+	size_t	 atrlen;		/* 0: no ATR */
+};
+struct km_pcsc;		/* a PC/SC context; opaque */
+struct km_pcsc_card;	/* a connection to the card in one reader */
+
+/* Connects to pcscd.  pcscd not running is KM_ETEMP "cannot reach pcscd:
+ * ...". */
+int	km_pcsc_open(struct km_pcsc **, struct km_err *);
+void	km_pcsc_close(struct km_pcsc *);	/* NULL is allowed */
+/* The readers and their states, in pcscd's order; *readers is malloc'd.
+ * No reader at all is KM_ETEMP "no smart card reader". */
+int	km_pcsc_readers(struct km_pcsc *, struct km_reader **readers,
+	    size_t *n, struct km_err *);
+/* The state of one reader; a reader pcscd does not know is KM_ETEMP "no
+ * reader 'NAME'". */
+int	km_pcsc_reader(struct km_pcsc *, const char *name, struct km_reader *,
+	    struct km_err *);
+/* Waits until the reader name holds a card that answers (present 1) or
+ * is empty (present 0), at most timeout_ms milliseconds (negative: for
+ * ever; 0: look once).  With name NULL: until any reader holds a card, or
+ * until every reader is empty.  Returns 1 when it happened (*r, if not
+ * NULL, describes the reader with the card, or the named or first reader
+ * when waiting for empty), 0 when the time ran out, -1 on error
+ * (KM_ETEMP for a reader that does not exist or disappears, or pcscd
+ * going away).  Reader names are matched exactly. */
+int	km_pcsc_wait(struct km_pcsc *, const char *name, int present,
+	    long timeout_ms, struct km_reader *r, struct km_err *);
+/* Connects, shared, with T=1 or T=0, to the card in reader name (NULL:
+ * the first reader that holds a card).  No card is KM_ETEMP "no card in
+ * reader 'NAME'", a card held exclusively by another program KM_ETEMP
+ * "reader 'NAME' is busy: ...". */
+int	km_pcsc_connect(struct km_pcsc *, const char *name,
+	    struct km_pcsc_card **, struct km_err *);
+/* Leaves the card as it is (reset 0) or resets it; NULL is allowed. */
+void	km_pcsc_disconnect(struct km_pcsc_card *, int reset);
+/* Sends one APDU; the response (data, SW1 SW2) into rsp.  The card taken
+ * out midway is KM_ETEMP "card removed from reader 'NAME'". */
+int	km_pcsc_transmit(struct km_pcsc_card *, const unsigned char *cmd,
+	    size_t cmdlen, unsigned char *rsp, size_t rspsz, size_t *rsplen,
+	    struct km_err *);
+/* Exclusive access for a sequence of APDUs (another program's
+ * transaction makes begin wait); end with reset 1 resets the card. */
+int	km_pcsc_begin(struct km_pcsc_card *, struct km_err *);
+int	km_pcsc_end(struct km_pcsc_card *, int reset, struct km_err *);
+/* The card's ATR (at most KM_ATRSZ bytes). */
+int	km_pcsc_atr(struct km_pcsc_card *, unsigned char atr[KM_ATRSZ],
+	    size_t *atrlen, struct km_err *);
+const char *km_pcsc_card_reader(const struct km_pcsc_card *);
+int	km_pcsc_protocol(const struct km_pcsc_card *);	/* 0 or 1 (T=) */
+/* Fills io so that it transmits to the card; valid while card is. */
+void	km_pcsc_io(struct km_pcsc_card *, struct km_card_io *io);
+const char *km_reader_state_name(enum km_reader_state);
+
+/* apdu.c -- ISO/IEC 7816-4 command and response APDUs over a struct
+ * km_card_io.  Responses are untrusted: a malformed one is KM_EDATA. */
+#define KM_APDU_MAXLC 65535
+#define KM_APDU_MAXLE 65536
+#define KM_APDU_MAXCMD (7 + KM_APDU_MAXLC + 2)	/* an extended case 4 */
+#define KM_APDU_SHORTRSP (256 + 2)		/* a short response, SW */
+#define KM_APDU_MAXRSP (KM_APDU_MAXLE + 2)
+#define KM_APDU_MAXROUNDS 256	/* GET RESPONSE rounds for one command */
+
+enum {
+	KM_APDU_EXT = 1 << 0,	/* extended Lc/Le where short ones cannot
+				 * say it (instead of chaining and GET
+				 * RESPONSE) */
+	KM_APDU_RAW = 1 << 1,	/* one exchange: no chaining, GET RESPONSE
+				 * or re-issue on 6Cxx */
+	KM_APDU_NOLE = 1 << 2	/* send no Le, but accept up to le bytes
+				 * (INCREASE in kmcard-apdu(7)) */
+};
+
+/* A command.  The case follows from lc and le: lc 0 and le 0 is case 1,
+ * le only case 2, lc only case 3, both case 4.  le counts the bytes
+ * expected: 0 no Le field, 1 to 256 a short Le (256 is sent 00), up to
+ * 65536 an extended one (65536 is 00 00). */
+struct km_apdu {
+	unsigned char	 cla, ins, p1, p2;
+	const unsigned char *data;	/* lc bytes; NULL if lc is 0 */
+	size_t		 lc;		/* 0 to 65535 */
+	size_t		 le;		/* 0 to 65536 */
+	int		 flags;		/* KM_APDU_* */
+};
+
+/* Encodes a command: short when lc <= 255 and le <= 256 and extended
+ * otherwise (KM_APDU_EXT must be set for that).  Puts *len bytes in buf
+ * (bufsz bytes; KM_APDU_MAXCMD always suffice).  An impossible command
+ * (lc or le out of range, a buffer too small) is KM_EUSAGE. */
+int	km_apdu_encode(const struct km_apdu *, unsigned char *buf,
+	    size_t bufsz, size_t *len, struct km_err *);
+/* One exchange of an encoded command, exactly as given.  The response is
+ * checked (at least SW1 SW2, at most maxdata bytes of data, within rspsz)
+ * and left whole in rsp: data, then SW1 SW2; *rsplen counts both. */
+int	km_apdu_exchange(const struct km_card_io *, const unsigned char *cmd,
+	    size_t cmdlen, size_t maxdata, unsigned char *rsp, size_t rspsz,
+	    size_t *rsplen, struct km_err *);
+/* Sends a command: with data longer than 255 bytes and no KM_APDU_EXT,
+ * in a chain of short commands (CLA bit 10) that stops at the first part
+ * not answered 9000; on 61xx fetches the rest with GET RESPONSE (at most
+ * KM_APDU_MAXROUNDS times, the data in total at most le if given and
+ * datasz); on 6Cxx sends the command again once with Le xx.  Puts the
+ * response data in data (datasz bytes), its length in *datalen and the
+ * last status word in *sw.  Returns 0 whatever the status word (the
+ * caller judges it, e.g. with km_sw_err()), or -1 on a transport error or
+ * a malformed response (KM_EDATA). */
+int	km_apdu_transmit(const struct km_card_io *, const struct km_apdu *,
+	    unsigned char *data, size_t datasz, size_t *datalen, unsigned *sw,
+	    struct km_err *);
+#define KM_SW_BUFSZ 64
+/* What a status word means, e.g. "record not found" for 6A83 (the codes
+ * of kmcard-apdu(7), then the general meaning of SW1).  Returns buf. */
+const char *km_sw_str(unsigned sw, char buf[KM_SW_BUFSZ]);
+/* 1 if sw reports success: 9000, or 61xx (more data to fetch). */
+int	km_sw_ok(unsigned sw);
+/* The error class of a refusal: KM_ENOTFOUND where the card says no to
+ * this card or purse (6283, 6982, 6985, 6A82, 6A83, 9401 to 9403),
+ * KM_EDATA for the rest (the host asked wrongly, or the card is broken). */
+enum km_errclass km_sw_class(unsigned sw);
+/* Sets err to "<what>: card answers XXXX: <meaning>" in km_sw_class();
+ * returns -1. */
+int	km_sw_err(struct km_err *, unsigned sw, const char *fmt, ...)
+	    KM_PRINTF(3, 4);
+
+/* A BER-TLV data object (ISO/IEC 7816-4 and 8825-1) read in place. */
+struct km_tlv {
+	unsigned	 tag;	/* the tag's bytes, e.g. 0x6F, 0x9F10 */
+	int		 constructed;
+	size_t		 len;
+	const unsigned char *val;	/* len bytes inside the input */
+};
+/* Reads the data object at *p (*n bytes left) and moves past it; bytes
+ * 00 and FF between objects are skipped.  Returns 1 with *t filled, 0 at
+ * the end of the input, -1 for a malformed object (KM_EDATA: a tag longer
+ * than 3 bytes, an indefinite or a more than 3-byte length, a value
+ * running past the input). */
+int	km_tlv_next(const unsigned char **p, size_t *n, struct km_tlv *,
+	    struct km_err *);
+/* Finds tag among the objects of [p, p + n) (one level, no descent):
+ * 1 found, 0 not there, -1 malformed (KM_EDATA). */
+int	km_tlv_find(const unsigned char *p, size_t n, unsigned tag,
+	    struct km_tlv *, struct km_err *);
+
+/* kmapp.c -- the host's client of the km application (kmcard-apdu(7)). */
+#define KM_KMAPP_AIDLEN 7
+extern const unsigned char km_kmapp_aid[KM_KMAPP_AIDLEN];
+#define KM_UIDMAX 10			/* chip UID: 4, 7 or 10 bytes */
+#define KM_KMAPP_RECMAX 256		/* the longest record a card returns */
+
+enum {	/* the application's state from SELECT */
+	KM_KMAPP_BLANK = 0,
+	KM_KMAPP_PERSONALISED = 1,
+	KM_KMAPP_INVALIDATED = 2
+};
+enum {	/* SFIs of the application's files */
+	KM_SFI_ENVIRONMENT = 0x07,
+	KM_SFI_EVENTS = 0x08,
+	KM_SFI_CONTRACTS = 0x09,
+	KM_SFI_COUNTERS = 0x19
+};
+enum { KM_PURSE_EMONEY = 1, KM_PURSE_POINTS = 2 };
+enum { KM_PURSE_CREDIT = 0x43, KM_PURSE_DEBIT = 0x44 };	/* 'C', 'D' */
+
+struct km_kmapp;	/* the application on one card; opaque */
+
+struct km_kmapp_fci {			/* what SELECT tells */
+	unsigned char	 uid[KM_UIDMAX];
+	size_t		 uidlen;
+	int		 state;		/* KM_KMAPP_* */
+};
+struct km_kmapp_open {			/* what OPEN SECURE SESSION tells */
+	int		 ratified;	/* the previous session was ratified */
+	int		 invalidated;	/* the application is invalidated */
+	uint32_t	 sessions;	/* sessions committed so far */
+};
+struct km_purse {			/* PURSE GET */
+	int32_t		 balance;
+	unsigned	 counter;
+	int32_t		 limit;
+};
+struct km_purse_op {			/* a credit or a debit */
+	int32_t		 balance;	/* after the operation */
+	unsigned	 counter;	/* after the operation */
+	unsigned char	 mac[KM_MACSZ];	/* the purse certificate */
+};
+
+/* A client over io (copied; what io points to must outlive the client). */
+int	km_kmapp_new(struct km_kmapp **, const struct km_card_io *io,
+	    struct km_err *);
+/* Wipes the session state and frees; NULL is allowed. */
+void	km_kmapp_free(struct km_kmapp *);
+/* The last status word the card answered (0 before any). */
+unsigned km_kmapp_sw(const struct km_kmapp *);
+/* 1 while a secure session is open. */
+int	km_kmapp_in_session(const struct km_kmapp *);
+
+/* SELECT by AID and parse the FCI (fci may be NULL).  An invalidated
+ * application (6283) is selected, with state KM_KMAPP_INVALIDATED; a card
+ * without the application is KM_ENOTFOUND; a malformed FCI KM_EDATA.
+ * Ends any open session (the card drops it unwritten). */
+int	km_kmapp_select(struct km_kmapp *, struct km_kmapp_fci *,
+	    struct km_err *);
+/* OPEN SECURE SESSION at level 1, 2 or 3 with the card's key for that
+ * level (already diversified), and starts the running CMAC of
+ * kmcard-apdu(7); info (may be NULL) tells the previous session's
+ * ratification and the session count.  A session already open is
+ * dropped first, as the card does. */
+int	km_kmapp_open(struct km_kmapp *, int level,
+	    const unsigned char key[KM_AES_KEYSZ], struct km_kmapp_open *info,
+	    struct km_err *);
+/* The same with the scheme's master key for the level: diversified with
+ * the UID read by km_kmapp_select() (which must come first). */
+int	km_kmapp_open_master(struct km_kmapp *, int level,
+	    const unsigned char master[KM_AES_KEYSZ],
+	    struct km_kmapp_open *info, struct km_err *);
+/* READ RECORD rec (1 to 254) of file sfi (1 to 30) into buf (bufsz
+ * bytes); *len is its length.  Inside a session or not. */
+int	km_kmapp_read(struct km_kmapp *, int sfi, int rec, unsigned char *buf,
+	    size_t bufsz, size_t *len, struct km_err *);
+/* UPDATE RECORD (data of 1 to 255 bytes; the card pads it with zeros). */
+int	km_kmapp_update(struct km_kmapp *, int sfi, int rec,
+	    const unsigned char *data, size_t len, struct km_err *);
+/* APPEND RECORD: the new record becomes record 1 (events only). */
+int	km_kmapp_append(struct km_kmapp *, int sfi, const unsigned char *data,
+	    size_t len, struct km_err *);
+/* INCREASE or DECREASE counter (1 to 4) by value (up to FFFFFF); *newval
+ * (may be NULL) gets the counter's new value. */
+int	km_kmapp_increase(struct km_kmapp *, int counter, uint32_t value,
+	    uint32_t *newval, struct km_err *);
+int	km_kmapp_decrease(struct km_kmapp *, int counter, uint32_t value,
+	    uint32_t *newval, struct km_err *);
+/* PURSE GET: balance, counter and largest balance of purse 1 or 2. */
+int	km_kmapp_purse_get(struct km_kmapp *, int purse, struct km_purse *,
+	    struct km_err *);
+/* PURSE CREDIT and DEBIT of amount (> 0); *op gets the new balance, the
+ * counter and the purse certificate as the card sent them (check it
+ * with km_purse_verify()).  A balance too low is KM_ENOTFOUND (9401). */
+int	km_kmapp_purse_credit(struct km_kmapp *, int purse, int32_t amount,
+	    struct km_purse_op *op, struct km_err *);
+int	km_kmapp_purse_debit(struct km_kmapp *, int purse, int32_t amount,
+	    struct km_purse_op *op, struct km_err *);
+/* PURSE LIMIT: sets the largest balance (level 1). */
+int	km_kmapp_purse_limit(struct km_kmapp *, int purse, int32_t limit,
+	    struct km_err *);
+/* PUT KEY number (1 to 4), level 1.  The key crosses the interface in
+ * clear, covered by the session MAC only. */
+int	km_kmapp_put_key(struct km_kmapp *, int keyno,
+	    const unsigned char key[KM_AES_KEYSZ], struct km_err *);
+int	km_kmapp_invalidate(struct km_kmapp *, struct km_err *);
+int	km_kmapp_rehabilitate(struct km_kmapp *, struct km_err *);
+/* CLOSE SECURE SESSION with the terminal's MAC, ratifying at once if
+ * ratify is set, and checks the card's MAC: 0 means the card committed.
+ * A wrong card MAC is KM_EDATA "card MAC does not verify"; a card that
+ * refuses (6988) committed nothing.  The session is over either way. */
+int	km_kmapp_close(struct km_kmapp *, int ratify, struct km_err *);
+/* CLOSE SECURE SESSION without data: nothing is written. */
+int	km_kmapp_abandon(struct km_kmapp *, struct km_err *);
+/* RATIFY the last committed session. */
+int	km_kmapp_ratify(struct km_kmapp *, struct km_err *);
+
+/* Back office: checks a purse certificate (kmcard-apdu(7)) with K[4]
+ * diversified from master4 and uid.  0 good; -1 with KM_EDATA "purse
+ * certificate does not verify" (or a bad argument). */
+int	km_purse_verify(const unsigned char master4[KM_AES_KEYSZ],
+	    const unsigned char *uid, size_t uidlen, int purse, int op,
+	    unsigned counter, int32_t amount, int32_t balance,
+	    const unsigned char mac[KM_MACSZ], struct km_err *);
+/* Back office: the counters (1 to 65535) of one card's purse received in
+ * any order, last the highest one already accounted for (0: none).
+ * *replays (may be NULL) counts counters seen twice or not above last,
+ * *gaps (may be NULL) the counters missing between last + 1 and the
+ * highest one seen.  Returns 0 if there is neither, 1 if there is (err,
+ * KM_EDATA, names the first replay, else the first gap), -1 on a counter
+ * out of range. */
+int	km_purse_counters_check(const unsigned *counters, size_t n,
+	    unsigned last, size_t *replays, size_t *gaps, struct km_err *);
+
+/* vcard.c, vcard-km.c -- the virtual card: kmcard-sim(1)'s chip, with the
+ * km application of kmcard-apdu(7), its state in a card file that is
+ * replaced atomically, so that a card pulled out mid-write is never
+ * corrupt. */
+struct km_vcard;
+#define KM_VCARD_RESPMAX 258		/* 256 data bytes and SW1 SW2 */
+#define KM_VCARD_TEXTMAX 2048		/* a card file is shorter */
+enum { KM_VCARD_LOCK = 1 };
+/* Writes a blank card with chip uid (4, 7 or 10 bytes) to path,
+ * atomically, mode 0600.  An existing file is KM_EDATA unless force, a
+ * file another process serves (holds locked) KM_ETEMP; a path that
+ * cannot be written is KM_EDATA, a full disk KM_ETEMP. */
+int	km_vcard_create(const char *path, const unsigned char *uid,
+	    size_t uidlen, int force, struct km_err *);
+/* Loads a card file, checking every line: a damaged file is KM_EDATA
+ * "path:line: why".  With KM_VCARD_LOCK the card holds the file locked
+ * (flock) until km_vcard_free(); a file locked by another is KM_ETEMP.
+ * Sessions the card commits are saved to the file before they are
+ * answered. */
+int	km_vcard_open(struct km_vcard **, const char *path, int flags,
+	    struct km_err *);
+/* A blank card held in memory only, never saved. */
+int	km_vcard_new(struct km_vcard **, const unsigned char *uid,
+	    size_t uidlen, struct km_err *);
+/* Ends any session without committing it, releases the lock, frees. */
+void	km_vcard_free(struct km_vcard *);
+/* The chip UID; *len gets its length. */
+const unsigned char *km_vcard_uid(const struct km_vcard *, size_t *len);
+/* The card's answer to reset (T=1); *len gets its length. */
+const unsigned char *km_vcard_atr(size_t *len);
+/* The committed state as the card file's text (NUL-terminated); returns
+ * its length, which is less than KM_VCARD_TEXTMAX. */
+size_t	km_vcard_text(const struct km_vcard *, char buf[KM_VCARD_TEXTMAX]);
+/* Power off, power on, reset or removal: every open session ends
+ * uncommitted and no application is selected. */
+void	km_vcard_reset(struct km_vcard *);
+/* Answers the command APDU cmd (n bytes, any content: it comes from the
+ * host and is not trusted) with a response APDU of *rlen bytes written
+ * to resp (data, then SW1 SW2; at least 2 bytes).  Returns 0, or -1 when
+ * the card itself failed (its file could not be saved, the random source
+ * or AES failed): err says why, and the response is still there to send
+ * (6581 or 6F00; nothing was committed). */
+int	km_vcard_apdu(struct km_vcard *, const unsigned char *cmd, size_t n,
+	    unsigned char resp[KM_VCARD_RESPMAX], size_t *rlen,
+	    struct km_err *);
+
+/* vpcd.c -- the card's side of vsmartcard's vpcd reader driver: the
+ * card connects to the reader (inside pcscd) over TCP and answers it. */
+struct km_vpcd;
+#define KM_VPCD_HOST "127.0.0.1"
+#define KM_VPCD_PORT "35963"
+enum km_vpcd_end {
+	KM_VPCD_CLOSED,		/* the reader closed the connection */
+	KM_VPCD_STOPPED,	/* *stop was set */
+	KM_VPCD_PULLED		/* the card was pulled out (pull) */
+};
+enum { KM_VPCD_WARN, KM_VPCD_INFO, KM_VPCD_DEBUG };
+struct km_vpcd_opt {
+	/* Pull the card out when APDU number pull arrives (counted from 1
+	 * since the connection), unanswered; 0 never. */
+	unsigned long	 pull;
+	/* Stop at the next wait once *stop is non-zero (a signal handler
+	 * sets it); may be NULL. */
+	volatile sig_atomic_t *stop;
+	/* The signal mask to wait with (pselect), so that the signals
+	 * that set *stop can be blocked at all other times; NULL: the
+	 * current mask. */
+	const sigset_t	*waitmask;
+	/* Told what happens: level KM_VPCD_WARN, _INFO or _DEBUG (every
+	 * APDU and response in hex); may be NULL. */
+	void		(*log)(void *arg, int level, const char *msg);
+	void		*arg;
+};
+/* Connects to vpcd at host:port; a reader that is not listening is
+ * KM_ETEMP "cannot connect to vpcd 'host:port': why", a host that does
+ * not resolve KM_EDATA. */
+int	km_vpcd_connect(struct km_vpcd **, const char *host,
+	    const char *port, struct km_err *);
+/* Inserts the card: answers the reader until it closes the connection,
+ * *stop is set, or the card is pulled out (*end says which; the
+ * connection is then closed, which the reader sees as a removal).
+ * Returns 0, or -1 on a failure of the connection. */
+int	km_vpcd_serve(struct km_vpcd *, struct km_vcard *,
+	    const struct km_vpcd_opt *, enum km_vpcd_end *, struct km_err *);
+void	km_vpcd_close(struct km_vpcd *);
 
 #endif /* KM_H */
