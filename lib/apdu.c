@@ -103,10 +103,14 @@ km_apdu_exchange(const struct km_card_io *io, const unsigned char *cmd,
 		return km_errf(err, KM_EDATA, "%s answers %zu bytes, more "
 		    "than the %zu the transport holds",
 		    card_name(io, who, sizeof(who)), n, rspsz);
+	/* vpcd and some readers report a card pulled mid-command as an
+	 * empty answer: a temporary failure, like a removal. */
+	if (n == 0)
+		return km_errf(err, KM_ETEMP, "%s gave no answer (taken out?)",
+		    card_name(io, who, sizeof(who)));
 	if (n < 2)
-		return km_errf(err, KM_EDATA, "%s answers %zu byte%s, without "
-		    "a status word", card_name(io, who, sizeof(who)), n,
-		    n == 1 ? "" : "s");
+		return km_errf(err, KM_EDATA, "%s answers 1 byte, without a "
+		    "status word", card_name(io, who, sizeof(who)));
 	if (n - 2 > maxdata)
 		return km_errf(err, KM_EDATA, "%s answers %zu bytes of data "
 		    "where at most %zu were asked for",

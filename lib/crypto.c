@@ -640,3 +640,30 @@ km_purse_mac(const unsigned char key[KM_AES_KEYSZ], const unsigned char *uid,
 	memcpy(mac, full, KM_MACSZ);
 	return 0;
 }
+
+int
+km_aes_block(const unsigned char key[KM_AES_KEYSZ], const unsigned char in[16],
+    unsigned char out[16], int decrypt, struct km_err *err)
+{
+	EVP_CIPHER_CTX *ctx;
+	int n = 0, ok;
+
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
+		return ssl_errf(err, KM_ESYS, "AES failed");
+	ok = EVP_CipherInit_ex(ctx, EVP_aes_128_ecb(), NULL, key, NULL,
+	    decrypt ? 0 : 1) && EVP_CIPHER_CTX_set_padding(ctx, 0) &&
+	    EVP_CipherUpdate(ctx, out, &n, in, 16) && n == 16;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok ? 0 : ssl_errf(err, KM_ESYS, "AES failed");
+}
+
+static const unsigned char keywrap_tag[9] = {
+	'K', 'M', 'K', 'E', 'Y', 'W', 'R', 'A', 'P'
+};
+
+int
+km_keywrap_key(const unsigned char ks[16], unsigned char kw[16],
+    struct km_err *err)
+{
+	return km_aes_cmac(ks, keywrap_tag, sizeof(keywrap_tag), kw, err);
+}

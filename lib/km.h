@@ -204,6 +204,14 @@ int	km_cmac_peek(struct km_cmac *, const void *tail, size_t taillen,
 void	km_cmac_free(struct km_cmac *);
 int	km_aes_cmac(const unsigned char key[KM_AES_KEYSZ], const void *,
 	    size_t, unsigned char out[16], struct km_err *);
+/* One AES-128 block, encrypted (decrypt 0) or decrypted (decrypt 1). */
+int	km_aes_block(const unsigned char key[KM_AES_KEYSZ],
+	    const unsigned char in[16], unsigned char out[16], int decrypt,
+	    struct km_err *);
+/* The key that wraps PUT KEY data in a session (kmcard-apdu(7)):
+ * AES-CMAC(Ks, "KMKEYWRAP"). */
+int	km_keywrap_key(const unsigned char ks[16], unsigned char kw[16],
+	    struct km_err *);
 /* AN10922 AES-128 diversification: CMAC over m (1..31 bytes) padded to 32
  * bytes by the note's rule. */
 int	km_an10922(const unsigned char master[KM_AES_KEYSZ],

@@ -37,6 +37,7 @@ struct km_kmapp {
 	unsigned char	 uid[KM_UIDMAX];
 	size_t		 uidlen;	/* 0 until selected */
 	struct km_cmac	*mac;		/* the running MAC; NULL: no session */
+	unsigned char	 kw[16];	/* the session's key-wrapping key */
 	unsigned	 sw;		/* the last status word */
 };
 
@@ -62,6 +63,7 @@ drop(struct km_kmapp *k)
 {
 	km_cmac_free(k->mac);
 	k->mac = NULL;
+	km_wipe(k->kw, sizeof(k->kw));
 }
 
 void
@@ -320,6 +322,7 @@ km_kmapp_open(struct km_kmapp *k, int level,
 	memcpy(m + sizeof(label), ct, CHALLENGESZ);
 	memcpy(m + sizeof(label) + CHALLENGESZ, rsp, CHALLENGESZ);
 	if (km_aes_cmac(key, m, sizeof(m), ks, err) == -1 ||
+	    km_keywrap_key(ks, k->kw, err) == -1 ||
 	    km_cmac_new(&k->mac, ks, err) == -1)
 		goto out;
 	if (km_cmac_update(k->mac, ct, sizeof(ct)) == -1 ||
@@ -561,14 +564,23 @@ int
 km_kmapp_put_key(struct km_kmapp *k, int keyno,
     const unsigned char key[KM_AES_KEYSZ], struct km_err *err)
 {
+	unsigned char wrapped[KM_AES_KEYSZ];
 	char what[32];
+	int rc;
 
 	snprintf(what, sizeof(what), "put key %d", keyno);
 	if (keyno < 1 || keyno > 4)
 		return km_errf(err, KM_EUSAGE, "%s: no such key (1 to 4)",
 		    what);
-	return write_cmd(k, 0x80, 0xD8, 0x00, keyno, key, KM_AES_KEYSZ, what,
-	    err);
+	if (k->mac == NULL)
+		return km_errf(err, KM_EUSAGE, "%s: no session is open", what);
+	/* The key travels encrypted under the session's wrapping key. */
+	if (km_aes_block(k->kw, key, wrapped, 0, err) == -1)
+		return -1;
+	rc = write_cmd(k, 0x80, 0xD8, 0x00, keyno, wrapped, KM_AES_KEYSZ,
+	    what, err);
+	km_wipe(wrapped, sizeof(wrapped));
+	return rc;
 }
 
 int

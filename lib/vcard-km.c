@@ -445,7 +445,7 @@ cmd_limit(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 
 /* ---------------------------------------------------------- keys, state */
 
-/* PUT KEY: 80 D8 00 number 10 key */
+/* PUT KEY: 80 D8 00 number 10 AES(Kw, key) */
 static unsigned
 cmd_put_key(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
     struct km_err *err)
@@ -464,7 +464,10 @@ cmd_put_key(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 		return 0x6985;
 	if ((sw = room(vc, KM_AES_KEYSZ)) != 0)
 		return sw;
-	memcpy(st->key[a->p2 - 1], a->data, KM_AES_KEYSZ);
+	/* The key arrives encrypted under the session's wrapping key. */
+	if (km_aes_block(vc->kms.kw, a->data, st->key[a->p2 - 1], 1,
+	    err) == -1)
+		return 0x6F00;
 	st->haskey |= 1u << (a->p2 - 1);
 	vc->kms.written += KM_AES_KEYSZ;
 	return 0x9000;
@@ -561,6 +564,7 @@ cmd_open(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 	memcpy(m + 9, a->data, 8);
 	memcpy(m + 17, b, 8);
 	if (km_aes_cmac(vc->km.key[level - 1], m, sizeof(m), ks, err) == -1 ||
+	    km_keywrap_key(ks, s->kw, err) == -1 ||
 	    km_cmac_new(&s->mac, ks, err) == -1 ||
 	    km_cmac_update(s->mac, a->data, 8) == -1 ||
 	    km_cmac_update(s->mac, b, sizeof(b)) == -1) {

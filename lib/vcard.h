@@ -50,6 +50,7 @@ struct kmv_session {
 	int		 open;
 	int		 level;		/* 1, 2 or 3 */
 	struct km_cmac	*mac;
+	unsigned char	 kw[16];	/* wraps PUT KEY data */
 	struct kmv_state shadow;
 	size_t		 written;	/* data bytes written so far */
 	int		 purseop;	/* a credit or debit was done */

@@ -157,7 +157,7 @@ card_transmit(void *ctx, const unsigned char *c, size_t len,
 		0xF0, 0x4B, 0x4D, 0x43, 0x41, 0x52, 0x44
 	};
 	struct state *s = &cd.st;
-	unsigned char m[25], r[300], *rec;
+	unsigned char m[25], r[300], kw[16], *rec;
 	const unsigned char *d = NULL;
 	size_t lc = 0, n = 0, i;
 	unsigned sw = 0x9000, cla, ins, p1, p2, purse, sfi;
@@ -369,7 +369,9 @@ card_transmit(void *ctx, const unsigned char *c, size_t len,
 			SW(0x6982);
 		if (lc != 16 || p2 < 1 || p2 > 4)
 			SW(0x6700);
-		memcpy(s->key[p2], d, 16);
+		/* Unwrapped with Kw = AES-CMAC(Ks, "KMKEYWRAP"). */
+		km_aes_cmac(cd.ks, "KMKEYWRAP", 9, kw, NULL);
+		km_aes_block(kw, d, s->key[p2], 1, NULL);
 		s->haskey[p2] = 1;
 		SW(0x9000);
 	}
@@ -546,7 +548,7 @@ static void
 test_session(void)
 {
 	static const unsigned char env[5] = { 0x01, 0x90, 0x01, 0x00, 0x10 };
-	unsigned char buf[64], key[16];
+	unsigned char buf[64], key[16], kw[16], wrapped[16];
 	struct km_kmapp *k;
 	struct km_kmapp_open info;
 	struct km_purse_op op;
@@ -590,9 +592,13 @@ test_session(void)
 	ok(km_kmapp_purse_credit(k, 1, 5000, &op, &e) == -1 &&
 	    e.eclass == KM_ENOTFOUND && km_kmapp_sw(k) == 0x6985,
 	    "credit: a second purse operation is refused (6985)");
+	km_aes_cmac(cd.ks, "KMKEYWRAP", 9, kw, NULL);
+	km_aes_block(kw, key, wrapped, 0, NULL);
 	ok(km_kmapp_put_key(k, 2, key, &e) == 0 && cd.lastlen == 21 &&
 	    memcmp(cd.last, "\x80\xD8\x00\x02\x10", 5) == 0 &&
-	    memcmp(cd.last + 5, key, 16) == 0, "put key: 80 D8 00 02 10 key");
+	    memcmp(cd.last + 5, wrapped, 16) == 0 &&
+	    memcmp(cd.last + 5, key, 16) != 0,
+	    "put key: 80 D8 00 02 10, the key wrapped under Kw");
 	ok(km_kmapp_invalidate(k, &e) == 0 && cd.lastlen == 4 &&
 	    memcmp(cd.last, "\x80\x04\x00\x00", 4) == 0,
 	    "invalidate: 80 04 00 00");

@@ -38,6 +38,7 @@ static size_t RL;				/* its data length */
 static struct {
 	int		 open;
 	struct km_cmac	*mac;
+	unsigned char	 kw[16];	/* AES-CMAC(Ks, "KMKEYWRAP") */
 	int		 flags;
 	uint32_t	 sessions;
 } H;
@@ -173,6 +174,7 @@ host_open(int level, const unsigned char k[16])
 	memcpy(m + 9, ct, 8);
 	memcpy(m + 17, R, 8);
 	km_aes_cmac(k, m, sizeof(m), ks, NULL);
+	km_aes_cmac(ks, "KMKEYWRAP", 9, H.kw, NULL);
 	km_cmac_new(&H.mac, ks, NULL);
 	km_cmac_update(H.mac, ct, 8);
 	km_cmac_update(H.mac, R, 13);
@@ -180,6 +182,17 @@ host_open(int level, const unsigned char k[16])
 	H.sessions = be(R + 9, 4);
 	H.open = 1;
 	return sw;
+}
+
+/* PUT KEY with the key wrapped: AES-128-ECB under Kw.  A host that
+ * sent the key in clear would install a different key. */
+static unsigned
+host_put_key(int n, const unsigned char k16[16])
+{
+	unsigned char w[16];
+
+	km_aes_block(H.kw, k16, w, 0, NULL);
+	return txp(0x80, 0xD8, 0, n, w, 16, -1);
 }
 
 static int mc_good;
@@ -382,7 +395,7 @@ t_personalise(void)
 	ok(H.flags == 0x01 && H.sessions == 0, "blank: previous session "
 	    "ratified, no sessions");
 	for (i = 4; i >= 1; i--)
-		is(txp(0x80, 0xD8, 0, i, key[i], 16, -1), 0x9000,
+		is(host_put_key(i, key[i]), 0x9000,
 		    "PUT KEY %d", i);
 	putbe(b, 100000, 4);
 	is(txp(0x80, 0x58, 0, 1, b, 4, -1), 0x9000, "PURSE LIMIT 1000.00");
@@ -476,7 +489,7 @@ t_load_and_debit(void)
 	    "environment 6982");
 	is(txp(0x00, 0xDC, 1, 0xCC, b, 12, -1), 0x6982, "level 2: UPDATE "
 	    "counters 6982");
-	is(txp(0x80, 0xD8, 0, 3, key[3], 16, -1), 0x6982, "level 2: PUT KEY "
+	is(host_put_key(3, key[3]), 0x6982, "level 2: PUT KEY "
 	    "6982");
 	is(tx("80 58 00 01 04 00 00 00 01"), 0x6982, "level 2: PURSE LIMIT "
 	    "6982");
@@ -797,7 +810,7 @@ t_invalidated(void)
 	is(tx("80 04 00 01"), 0x6A86, "INVALIDATE with P2 01: 6A86");
 	is(tx("80 04 00 00 01 00"), 0x6700, "INVALIDATE with data: 6700");
 	is(tx("80 04 00 00"), 0x9000, "INVALIDATE at level 1");
-	is(txp(0x80, 0xD8, 0, 2, key[2], 16, -1), 0x6985, "PUT KEY on an "
+	is(host_put_key(2, key[2]), 0x6985, "PUT KEY on an "
 	    "invalidated application: 6985");
 	is(host_close(0x80), 0x9000, "CLOSE");
 	is(host_open(1, key[1]), 0x9000, "OPEN level 1");
