@@ -15,10 +15,6 @@ USAGE=(
 "       kmblacklist [-jt] [-c config] -v file"
 )
 
-# p N: the Nth made-up PESEL, for as many holders as a test needs.
-p() { pesel 800101 "$(printf '%04d' "$1")"; }
-
-state_of() { sqlite3 km.db "SELECT state FROM card WHERE number = '$1'"; }
 versions() { sqlite3 km.db 'SELECT count(*) FROM hotlist_version'; }
 created_of() { sqlite3 km.db "SELECT created_at FROM hotlist_version WHERE version = $1"; }
 
@@ -49,20 +45,8 @@ cards() {
 	done
 }
 
-# The hotlist as number, source and reason, one entry a line.
-hotlist() { kmblacklist -l -t | cut -f1-3; }
-
 # Warsaw local time of an ISO UTC time, as people see it.
 local_time() { TZ=Europe/Warsaw date -d "$1" '+%Y-%m-%d %H:%M'; }
-
-# Every line of $output is one JSON object.
-all_json() {
-	local l
-	[ "${#lines[@]}" -gt 0 ]
-	for l in "${lines[@]}"; do
-		jq -e . <<<"$l" >/dev/null
-	done
-}
 
 # usage_error: $stderr ends with the full usage.
 usage_error() {

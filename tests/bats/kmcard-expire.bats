@@ -8,10 +8,6 @@ teardown() { if [ -e locked ]; then unlock_store; fi; }
 
 SYN='[-fjt] [-c config] [-d date]'
 
-# p N: the Nth made-up PESEL, for as many holders as a test needs.
-p() { pesel 800101 "$(printf '%04d' "$1")"; }
-
-state_of() { sqlite3 km.db "SELECT state FROM card WHERE number = '$1'"; }
 expiry_of() { sqlite3 km.db "SELECT expires_at FROM card WHERE number = '$1'"; }
 
 # in_state STATE [pesel]: a Resident Card taken to STATE by the km
@@ -39,15 +35,6 @@ in_state() {
 local_time() { TZ=Europe/Warsaw date -d "$1" '+%Y-%m-%d %H:%M'; }
 # The Warsaw date of an ISO UTC time.
 warsaw_date() { TZ=Europe/Warsaw date -d "$1" '+%Y-%m-%d'; }
-
-# Every line of $output is one JSON object.
-all_json() {
-	local l
-	[ "${#lines[@]}" -gt 0 ]
-	for l in "${lines[@]}"; do
-		jq -e . <<<"$l" >/dev/null
-	done
-}
 
 @test "kmcard-expire: -d 2040-01-01 expires a card (human output)" {
 	n=$(in_state active)
@@ -308,10 +295,6 @@ all_json() {
 	[ -z "$output" ]
 	[ "${stderr_lines[-1]}" = "kmcard-expire: write to stdout: No space left on device" ]
 }
-
-# The hotlist: expiry takes back a suspension's listing (the chip's date
-# stops the card now), never an admin's.
-hotlist() { kmblacklist -l -t | cut -f1-3; }
 
 @test "kmcard-expire: a suspended card that expires leaves the hotlist" {
 	n=$(in_state suspended "$(p 1)")

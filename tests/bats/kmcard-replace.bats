@@ -10,11 +10,6 @@ UNKNOWN=9001001000009991	# valid Luhn, never issued
 BADLUHN=9001001000009992	# wrong check digit
 SYN='[-jkTt] [-c config] [-r reason] [card ...]'
 
-# p N: the Nth made-up PESEL, for as many holders as a test needs.
-p() { pesel 800101 "$(printf '%04d' "$1")"; }
-
-state_of() { sqlite3 km.db "SELECT state FROM card WHERE number = '$1'"; }
-
 # uid_for NUMBER: a chip UID of its own for each card (type and serial).
 uid_for() { printf '04%012X' "$((10#${1:6:9}))"; }
 
@@ -47,18 +42,6 @@ in_state() {
 successor() {
 	sqlite3 km.db "SELECT n.number FROM card n JOIN card o ON o.id = n.replaces WHERE o.number = '$1' AND n.type = $2"
 }
-
-# Every line of $output is one JSON object.
-all_json() {
-	local l
-	[ "${#lines[@]}" -gt 0 ]
-	for l in "${lines[@]}"; do
-		jq -e . <<<"$l" >/dev/null
-	done
-}
-
-# The hotlist as number, source and reason, one entry a line.
-hotlist() { kmblacklist -l -t | cut -f1-3; }
 
 # Warsaw local time of an ISO UTC time, as people see it.
 local_time() { TZ=Europe/Warsaw date -d "$1" '+%Y-%m-%d %H:%M'; }

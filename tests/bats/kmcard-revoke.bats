@@ -7,54 +7,6 @@ teardown() { if [ -e locked ]; then unlock_store; fi; }
 UNKNOWN=9001001000009991	# valid Luhn, never issued
 BADLUHN=9001001000009992	# wrong check digit
 
-# p N: the Nth made-up PESEL, for as many holders as a test needs.
-p() { pesel 800101 "$(printf '%04d' "$1")"; }
-
-state_of() { sqlite3 km.db "SELECT state FROM card WHERE number = '$1'"; }
-
-# in_state STATE [pesel]: a Resident Card taken to STATE by the km
-# programs; prints its number, fails if it did not get there.
-in_state() {
-	local st=$1 n uid
-	n=$(resident "${2:-44051401359}") || return 1
-	uid=$(printf '04%012X' "$((10#${n:7:8}))")
-	case $st in
-	ordered) ;;
-	personalised) kmcard-receive "$n" "$uid" ;;
-	active) kmcard-receive "$n" "$uid" && kmcard-activate "$n" ;;
-	suspended) kmcard-receive "$n" "$uid" && kmcard-activate "$n" &&
-	    kmcard-suspend "$n" ;;
-	blocked) kmcard-receive "$n" "$uid" && kmcard-activate "$n" &&
-	    kmcard-block -r lost "$n" ;;
-	replaced) kmcard-receive "$n" "$uid" && kmcard-activate "$n" &&
-	    kmcard-replace "$n" ;;
-	expired) kmcard-expire -f -d 2040-01-01 ;;
-	revoked) kmcard-revoke -r fraud "$n" ;;
-	*) return 1 ;;
-	esac >/dev/null 2>&1 || return 1
-	[ "$(state_of "$n")" = "$st" ] || return 1
-	echo "$n"
-}
-
-# rec NUMBER STATE REASON HOTLISTED: one record as people see it.
-rec() {
-	printf 'number      %s\nstate       %s\n' "$1" "$2"
-	if [ -n "$3" ]; then printf 'reason      %s\n' "$3"; fi
-	printf 'hotlisted   %s\n' "$4"
-}
-
-# Every line of $output is one JSON object.
-all_json() {
-	local l
-	[ "${#lines[@]}" -gt 0 ]
-	for l in "${lines[@]}"; do
-		jq -e . <<<"$l" >/dev/null
-	done
-}
-
-# The hotlist as number, source and reason, one entry a line.
-hotlist() { kmblacklist -l -t | cut -f1-3; }
-
 # refused_from STATE: the card in STATE is refused, nothing changes.
 refused_from() {
 	local st=$1 n before
