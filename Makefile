@@ -33,13 +33,16 @@ CMDSRC  = $(wildcard cmd/*.c)
 CMDS    = $(CMDSRC:.c=)
 UNITSRC = $(wildcard tests/unit/t-*.c)
 UNITS   = $(UNITSRC:.c=)
+# Test drivers of the chip through pcscd: built, never installed.
+CHIPSRC = $(wildcard tests/chip/*.c)
+CHIPS   = $(CHIPSRC:.c=)
 SCHEMA  = $(sort $(wildcard lib/schema/*.sql))
 MAN1    = $(wildcard man/man1/*.1)
 MAN5    = $(wildcard man/man5/*.5)
 MAN7    = $(wildcard man/man7/*.7)
 HDRS    = lib/km.h lib/km-internal.h lib/vcard.h cli/cli.h
 
-all: deps-build $(CMDS) $(UNITS)
+all: deps-build $(CMDS) $(UNITS) $(CHIPS)
 
 # Build dependencies only (compilers, -dev packages); see scripts/deps.
 deps-build:
@@ -63,6 +66,9 @@ cmd/%.o: cmd/%.c $(HDRS)
 tests/unit/%.o: tests/unit/%.c tests/unit/tap.h $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+tests/chip/%.o: tests/chip/%.c $(HDRS)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
 lib/libkm.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
@@ -76,6 +82,9 @@ cmd/%: cmd/%.o cli/libcli.a lib/libkm.a
 
 tests/unit/%: tests/unit/%.o lib/libkm.a
 	$(CC) $(LDFLAGS) -o $@ $< lib/libkm.a $(LDLIBS)
+
+tests/chip/%: tests/chip/%.o cli/libcli.a lib/libkm.a
+	$(CC) $(LDFLAGS) -o $@ $< cli/libcli.a lib/libkm.a $(LDLIBS)
 
 # The tests: unit tests (TAP through prove), one bats file per program, and
 # the conventions that keep the suite whole.
@@ -119,8 +128,8 @@ fuzz: lib/schema.c
 
 lint: all
 	cppcheck --quiet --enable=warning,portability --error-exitcode=1 \
-	    --inline-suppr -Ilib -Icli lib cli cmd
-	clang-tidy --quiet $(LIBSRC) $(CLISRC) $(CMDSRC) -- $(CFLAGS)
+	    --inline-suppr -Ilib -Icli lib cli cmd tests/chip
+	clang-tidy --quiet $(LIBSRC) $(CLISRC) $(CMDSRC) $(CHIPSRC) -- $(CFLAGS)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
@@ -135,8 +144,9 @@ install: all
 
 clean:
 	rm -f lib/*.o lib/libkm.a lib/schema.c lib/schema.c.tmp cli/*.o \
-	    cli/libcli.a cmd/*.o $(CMDS) tests/unit/*.o $(UNITS)
+	    cli/libcli.a cmd/*.o $(CMDS) tests/unit/*.o $(UNITS) \
+	    tests/chip/*.o $(CHIPS)
 	rm -rf tests/fuzz/out
 
 .PHONY: all check check-unit demo bench fuzz lint install clean deps deps-build
-.PRECIOUS: lib/%.o cli/%.o cmd/%.o tests/unit/%.o
+.PRECIOUS: lib/%.o cli/%.o cmd/%.o tests/unit/%.o tests/chip/%.o

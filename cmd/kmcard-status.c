@@ -1,7 +1,9 @@
 /*
  * kmcard-status -- the helpdesk's view of a card: find it by number, chip
  * UID, PESEL, NIP or name, and show its state, dates, services, holder and
- * history.  See kmcard-status(1).
+ * history; or read the chip of the card in the reader (-C), show it beside
+ * the card the store binds it to, and say where the two disagree.  See
+ * kmcard-status(1).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +12,9 @@
 #include "cli.h"
 
 static const char synopsis[] =
-    "[-jt] [-c config] [key ...]\n[-jt] [-c config] -s state";
+    "[-jt] [-c config] [key ...]\n"
+    "[-jt] [-c config] -s state\n"
+    "[-jt] [-c config] [-r reader] -C";
 
 static int masked;
 static unsigned long nshown;
@@ -34,8 +38,123 @@ when(const struct cli *c, time_t t, char buf[KM_TIME_BUFSZ])
 	    km_time_iso(t, buf);
 }
 
+/* The card's fields, all empty: a chip bound to no card. */
 static void
-show(struct cli *c, long long id)
+show_none(struct km_out *o)
+{
+	static const char *const keys[] = {
+		"number", "type", "state", "reason", "holder", "holder_id",
+		"company", "nip", "regon", "pesel", "street", "postcode",
+		"city", "email", "phone", "services", "chip_uid", "ordered",
+		"since", "expires", "replaces", "replaced_by", "hotlisted"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		km_out_str(o, keys[i], NULL);
+	if (o->fmt != KM_OUT_TSV)	/* TSV has no history */
+		km_out_str(o, "history", NULL);
+}
+
+/* For people, where chip and card disagree. */
+static const char *
+mismatch_text(unsigned bit, const struct km_chip *chip,
+    const struct km_card *card, char *buf, size_t sz)
+{
+	switch (bit) {
+	case KM_CHIP_UNBOUND:
+		return "the chip is bound to no card";
+	case KM_CHIP_NUMBER:
+		snprintf(buf, sz, "card number %s on the chip, %s in the store",
+		    chip->env.number, card->number);
+		return buf;
+	case KM_CHIP_STATE:
+		snprintf(buf, sz, "card %s in the store, application %s on "
+		    "the chip", km_state_name(card->state),
+		    km_chip_state_name(chip->state));
+		return buf;
+	case KM_CHIP_TYPE:
+		snprintf(buf, sz, "card type %s on the chip, %s in the store",
+		    km_card_type_name(chip->env.type),
+		    km_card_type_name(card->type));
+		return buf;
+	}
+	return NULL;
+}
+
+/* The chip's fields, and where it disagrees with card (NULL: none). */
+static void
+show_chip(struct km_out *o, const struct km_chip *chip,
+    const struct km_card *card, unsigned mism)
+{
+	const char *ev[KM_CHIP_NEVENTS], *mv[KM_CHIP_NMISMATCH];
+	char hex[KM_CHIP_NEVENTS][2 * KM_KMAPP_RECMAX + 1];
+	char money[KM_MONEY_BUFSZ], buf[KM_TIME_BUFSZ], date[11], line[160];
+	size_t nev = 0, nm = 0, i, j;
+	unsigned bit;
+	int human = o->fmt == KM_OUT_HUMAN, hasenv = chip->hasenv;
+
+	for (i = 0; i < chip->nevents; i++) {
+		for (j = 0; j < chip->eventlen[i]; j++)
+			if (chip->event[i][j] != 0)
+				break;
+		if (j == chip->eventlen[i])
+			continue;	/* never written */
+		for (j = 0; j < chip->eventlen[i]; j++)
+			snprintf(hex[nev] + 2 * j, 3, "%02X",
+			    chip->event[i][j]);
+		ev[nev] = hex[nev];
+		nev++;
+	}
+
+	km_out_obj_begin(o, "chip");
+	km_out_str(o, "reader", chip->reader[0] ? chip->reader : NULL);
+	km_out_str(o, "uid", chip->uidhex);
+	km_out_str(o, "state", km_chip_state_name(chip->state));
+	km_out_str(o, "number", hasenv ? chip->env.number : NULL);
+	km_out_str(o, "type", hasenv ? km_card_type_name(chip->env.type) :
+	    NULL);
+	if (hasenv)	/* the date of "YYYY-MM-DDT00:00:00Z" */
+		snprintf(date, sizeof(date), "%.10s",
+		    km_time_iso(chip->env.end, buf));
+	km_out_str(o, "expires", hasenv ? date : NULL);
+	if (hasenv)
+		km_out_int(o, "profile", chip->env.profile);
+	else
+		km_out_str(o, "profile", NULL);
+	km_money_fmt(chip->purse[0].balance, money);
+	if (human) {
+		snprintf(line, sizeof(line), "%s (counter %u)", money,
+		    chip->purse[0].counter);
+		km_out_str(o, "emoney", line);
+		snprintf(line, sizeof(line), "%ld (counter %u)",
+		    (long)chip->purse[1].balance, chip->purse[1].counter);
+		km_out_str(o, "points", line);
+		for (i = 0; i < nev; i++)
+			km_out_str(o, "event", ev[i]);
+	} else {
+		km_out_str(o, "emoney", money);
+		km_out_int(o, "emoney_counter", chip->purse[0].counter);
+		km_out_int(o, "points", chip->purse[1].balance);
+		km_out_int(o, "points_counter", chip->purse[1].counter);
+		km_out_strv(o, "events", ev, nev);
+	}
+	for (bit = 1; bit < (1u << KM_CHIP_NMISMATCH); bit <<= 1) {
+		if (!(mism & bit))
+			continue;
+		if (human)
+			km_out_str(o, "mismatch", mismatch_text(bit, chip,
+			    card, line, sizeof(line)));
+		mv[nm++] = km_chip_mismatch_name(bit);
+	}
+	if (!human)
+		km_out_strv(o, "mismatch", mv, nm);
+	km_out_obj_end(o);
+}
+
+/* Shows card id with the chip, if not NULL; returns where they disagree. */
+static unsigned
+show(struct cli *c, long long id, const struct km_chip *chip)
 {
 	struct km_card card;
 	struct km_holder h;
@@ -45,7 +164,7 @@ show(struct cli *c, long long id)
 	char buf[KM_TIME_BUFSZ], name[2 * KM_NAMESZ + 2], m[KM_TEXTSZ];
 	char change[40];
 	size_t nsvc = 0, nev, i;
-	unsigned bit;
+	unsigned bit, mism = 0;
 	struct km_out *o = &c->out;
 
 	if (km_card_get(c->db, id, &card, &e) == -1 ||
@@ -107,9 +226,14 @@ show(struct cli *c, long long id)
 		km_out_item_end(o);
 	}
 	km_out_list_end(o);
+	if (chip != NULL) {
+		mism = km_chip_check(chip, &card);
+		show_chip(o, chip, &card, mism);
+	}
 	km_out_end(o);
 	free(ev);
 	nshown++;
+	return mism;
 }
 
 struct find {
@@ -140,9 +264,67 @@ find(const char *key, const char *where, void *arg)
 		f->worst = cli_worse(f->worst, KM_ENOTFOUND);
 	}
 	for (i = 0; i < n; i++)
-		show(f->c, ids[i]);
+		show(f->c, ids[i], NULL);
 	free(ids);
 	return 0;
+}
+
+/*
+ * -C: reads the chip in reader (NULL: the first that holds a card), finds
+ * the card its UID is bound to, and shows both.  Returns the error class
+ * of the answer: KM_ENOTFOUND when they disagree.
+ */
+static enum km_errclass
+show_reader(struct cli *c, const char *reader)
+{
+	struct km_chip chip;
+	struct km_err e;
+	struct km_out *o = &c->out;
+	struct km_card card;
+	char key[KM_UIDSZ + 4], names[80];
+	long long *ids;
+	size_t n, i, len;
+	unsigned mism, bit;
+	enum km_errclass worst = KM_EOK;
+
+	if (km_chip_read_reader(reader, &chip, &e) == -1)
+		cli_die(c, &e);
+	snprintf(key, sizeof(key), "uid:%s", chip.uidhex);
+	if (km_card_find(c->db, key, &ids, &n, &e) == -1)
+		cli_die(c, &e);
+	if (n == 0) {
+		km_out_begin(o);
+		show_none(o);
+		show_chip(o, &chip, NULL, KM_CHIP_UNBOUND);
+		km_out_end(o);
+		fflush(stdout);		/* the message after the record */
+		km_errf(&e, KM_ENOTFOUND, "chip '%s' in reader '%s' is bound "
+		    "to no card", chip.uidhex, chip.reader);
+		cli_error(&e);
+		return KM_ENOTFOUND;
+	}
+	for (i = 0; i < n; i++) {
+		if (km_card_get(c->db, ids[i], &card, &e) == -1)
+			cli_die(c, &e);
+		if ((mism = show(c, ids[i], &chip)) == 0)
+			continue;
+		fflush(stdout);
+		names[0] = '\0';
+		len = 0;
+		for (bit = 1; bit < (1u << KM_CHIP_NMISMATCH); bit <<= 1)
+			if ((mism & bit) && len < sizeof(names))
+				len += (size_t)snprintf(names + len,
+				    sizeof(names) - len, "%s%s",
+				    len > 0 ? ", " : "",
+				    km_chip_mismatch_name(bit));
+		km_errf(&e, KM_ENOTFOUND, "chip '%s' in reader '%s' disagrees "
+		    "with card '%s': %s", chip.uidhex, chip.reader,
+		    card.number, names);
+		cli_error(&e);
+		worst = KM_ENOTFOUND;
+	}
+	free(ids);
+	return worst;
 }
 
 int
@@ -152,14 +334,17 @@ main(int argc, char *argv[])
 	struct find f;
 	struct km_err e;
 	enum km_outfmt fmt = KM_OUT_HUMAN;
-	const char *cfgpath = NULL, *state = NULL;
+	const char *cfgpath = NULL, *state = NULL, *reader = NULL;
 	long long *ids;
 	size_t n, i;
-	int ch;
+	int ch, chip = 0;
 
 	cli_init(argc, argv);
-	while ((ch = getopt(argc, argv, "c:hjs:tV")) != -1) {
+	while ((ch = getopt(argc, argv, "Cc:hjr:s:tV")) != -1) {
 		switch (ch) {
+		case 'C':
+			chip = 1;
+			break;
 		case 'c':
 			cfgpath = optarg;
 			break;
@@ -167,6 +352,9 @@ main(int argc, char *argv[])
 			cli_help(synopsis);
 		case 'j':
 			fmt = KM_OUT_JSON;
+			break;
+		case 'r':
+			reader = optarg;
 			break;
 		case 's':
 			state = optarg;
@@ -182,8 +370,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (state != NULL && argc > 0)
+	if ((state != NULL && argc > 0) || (reader != NULL && !chip) ||
+	    (chip && (state != NULL || argc > 0)))
 		cli_usage(synopsis);
+	if (reader != NULL && *reader == '\0') {
+		km_errf(&e, KM_EUSAGE, "-r '': no reader named");
+		cli_die(NULL, &e);
+	}
 
 	cli_open(&c, cfgpath, KM_ROLE_CLERK | KM_ROLE_HELPDESK |
 	    KM_ROLE_ADMIN | KM_ROLE_AUDITOR, KM_DB_RDONLY);
@@ -191,11 +384,14 @@ main(int argc, char *argv[])
 	km_out_init(&c.out, stdout, fmt);
 	memset(&f, 0, sizeof(f));
 	f.c = &c;
-	if (state != NULL) {
+	if (chip)
+		f.worst = show_reader(&c, reader != NULL ? reader :
+		    c.cfg->reader.name);
+	else if (state != NULL) {
 		if (km_card_list(c.db, state, &ids, &n, &e) == -1)
 			cli_die(&c, &e);
 		for (i = 0; i < n; i++)
-			show(&c, ids[i]);
+			show(&c, ids[i], NULL);
 		free(ids);
 	} else if (cli_each(argc, argv, find, &f) == -1) {
 		km_errf(&e, KM_ESYS, "read from stdin failed");

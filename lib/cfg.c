@@ -48,6 +48,7 @@ static const char *const service_names[KM_NSERVICES] = {
 enum ktype {
 	K_MAP,		/* a section; sub lists its keys */
 	K_PATH,		/* a non-empty string; relative to the file's directory */
+	K_STR,		/* a string of min to max bytes, taken as it is */
 	K_INT,		/* an integer from min to max */
 	K_IIN,		/* exactly 6 digits, into char[7] */
 	K_SVCS,		/* service names, a list or one string, into unsigned */
@@ -59,13 +60,14 @@ struct key {
 	enum ktype	 type;
 	size_t		 off;		/* of the value in struct km_cfg */
 	const struct key *sub;		/* K_MAP */
-	long		 min, max;	/* K_INT */
+	long		 min, max;	/* K_INT; K_STR: its length */
 };
 
 #define OFF(m)		offsetof(struct km_cfg, m)
 #define SECTION(n, t)	{ n, K_MAP, 0, t, 0, 0 }
 #define VALUE(n, ty, m)	{ n, ty, OFF(m), NULL, 0, 0 }
 #define INT(n, m, lo, hi) { n, K_INT, OFF(m), NULL, lo, hi }
+#define STR(n, m, len)	{ n, K_STR, OFF(m), NULL, 1, len }
 #define END		{ NULL, K_MAP, 0, NULL, 0, 0 }
 
 static const struct key store_keys[] = {
@@ -114,12 +116,18 @@ static const struct key blacklist_keys[] = {
 	END
 };
 
+static const struct key reader_keys[] = {
+	STR("name", reader.name, KM_READERSZ - 1),
+	END
+};
+
 static const struct key top_keys[] = {
 	SECTION("store", store_keys),
 	SECTION("roles", roles_keys),
 	SECTION("cards", cards_keys),
 	SECTION("keys", keys_keys),
 	SECTION("blacklist", blacklist_keys),
+	SECTION("reader", reader_keys),
 	END
 };
 
@@ -410,6 +418,17 @@ load_value(struct loader *l, const yaml_node_t *n, const struct key *k,
 		if ((*(char **)field = resolve(l, v)) == NULL)
 			return nomem(l);
 		return 0;
+	case K_STR:
+		if ((v = text(l, n, what)) == NULL)
+			return -1;
+		if (v[0] == '\0')
+			return errat(l, n, "'%s' must not be empty", what);
+		if (strlen(v) > (size_t)k->max)
+			return errat(l, n, "'%s' must be at most %ld bytes long",
+			    what, k->max);
+		if ((*(char **)field = strdup(v)) == NULL)
+			return nomem(l);
+		return 0;
 	case K_INT:
 		return load_int(l, n, k, what, field);
 	case K_IIN:
@@ -607,6 +626,7 @@ km_cfg_free(struct km_cfg *cfg)
 	}
 	free(cfg->keys.hotlist_signer);
 	free(cfg->keys.hotlist_verify);
+	free(cfg->reader.name);
 	free(cfg);
 }
 

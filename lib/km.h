@@ -145,6 +145,8 @@ struct km_out {
 	int		 inlist;	/* inside km_out_list_begin() */
 	int		 initem;
 	int		 nrec;		/* records written so far */
+	int		 inobj;		/* inside km_out_obj_begin(): 1 + its
+					 * fields written so far */
 };
 
 void	km_out_init(struct km_out *, FILE *, enum km_outfmt);
@@ -160,6 +162,11 @@ void	km_out_list_begin(struct km_out *, const char *key);
 void	km_out_item_begin(struct km_out *);
 void	km_out_item_end(struct km_out *);
 void	km_out_list_end(struct km_out *);
+/* A nested object named key: JSON {...}; TSV its fields flat, in line
+ * with the record's; people see the key on a line of its own and each
+ * field on an indented line.  Objects do not nest, nor hold lists. */
+void	km_out_obj_begin(struct km_out *, const char *key);
+void	km_out_obj_end(struct km_out *);
 void	km_out_end(struct km_out *);
 /* Writes s as a JSON string with its quotes; invalid UTF-8 becomes U+FFFD. */
 void	km_json_str(FILE *, const char *s);
@@ -294,6 +301,10 @@ struct km_cfg {
 	struct {
 		int	 max_add;	/* blacklist.max_add */
 	} blacklist;
+	struct {
+		char	*name;		/* reader.name; NULL: the first reader
+					 * that holds a card */
+	} reader;
 };
 
 /* path NULL: $KM_CONFIG, then /etc/km/km.yaml.  Unknown keys and wrong
@@ -866,6 +877,77 @@ int	km_purse_verify(const unsigned char master4[KM_AES_KEYSZ],
  * out of range. */
 int	km_purse_counters_check(const unsigned *counters, size_t n,
 	    unsigned last, size_t *replays, size_t *gaps, struct km_err *);
+
+/* chip.c -- the chip as the back office reads it without a key: the km
+ * application's state, environment record, events and purses, and
+ * whether they agree with the store (kmcard-status -C). */
+#define KM_ENVSZ 29		/* the environment record (kmcard-apdu(7)) */
+#define KM_CHIP_NEVENTS 3	/* records of the event file */
+struct km_chip_env {			/* the environment record, version 01 */
+	char		 number[KM_CARDNO_LEN + 1];	/* 16 digits */
+	int		 type;		/* KM_CARD_RESIDENT, ... */
+	time_t		 end;		/* 00:00 UTC of the end date */
+	int		 profile;	/* the holder profile, 0 to 255 */
+};
+/* Writes the environment record: version 01, the card number in BCD, the
+ * type, the end date as days since 2010-01-01 (2010-01-01 to 2189-06-06;
+ * a time within the day counts as the day), the profile, then zero
+ * bytes.  A field out of range is KM_EUSAGE. */
+int	km_chip_env_encode(const struct km_chip_env *,
+	    unsigned char rec[KM_ENVSZ], struct km_err *);
+/* Reads an environment record of len bytes: 1 read into *env, 0 empty
+ * (zero bytes only: never written), -1 malformed (KM_EDATA: another
+ * version, a card number that is not BCD, an unknown type, too short). */
+int	km_chip_env_decode(const unsigned char *rec, size_t len,
+	    struct km_chip_env *, struct km_err *);
+
+enum {	/* where a chip and the store disagree */
+	KM_CHIP_UNBOUND = 1 << 0,	/* the chip UID is bound to no card */
+	KM_CHIP_NUMBER = 1 << 1,	/* another card number on the chip */
+	KM_CHIP_STATE = 1 << 2,		/* the card is blocked, revoked,
+					 * replaced or expired, and the
+					 * application not invalidated */
+	KM_CHIP_TYPE = 1 << 3		/* another card type on the chip */
+};
+#define KM_CHIP_NMISMATCH 4
+
+struct km_chip {
+	char		 reader[KM_READERSZ];	/* "" unless read by
+						 * km_chip_read_reader() */
+	unsigned char	 uid[KM_UIDMAX];
+	size_t		 uidlen;
+	char		 uidhex[KM_UIDSZ];	/* upper-case hex */
+	int		 state;		/* KM_KMAPP_BLANK, ... */
+	int		 hasenv;	/* the environment record is written */
+	struct km_chip_env env;		/* when hasenv */
+	struct km_purse	 purse[2];	/* [0] e-money, [1] points */
+	size_t		 nevents;	/* event records read, newest first */
+	unsigned char	 event[KM_CHIP_NEVENTS][KM_KMAPP_RECMAX];
+	size_t		 eventlen[KM_CHIP_NEVENTS];
+};
+/* Reads the chip over io, outside any session: SELECT of the km
+ * application, its environment record, its event records and PURSE GET
+ * of both purses.  A card without the application is KM_ENOTFOUND, an
+ * answer that makes no sense KM_EDATA; errors name the reader. */
+int	km_chip_read(const struct km_card_io *, struct km_chip *,
+	    struct km_err *);
+/* The same through PC/SC, in one transaction, from the card in reader
+ * (NULL: the first reader that holds a card); chip->reader names the
+ * reader read.  pcscd not running, no reader, and no card are KM_ETEMP;
+ * with reader NULL, the message names the readers that are empty. */
+int	km_chip_read_reader(const char *reader, struct km_chip *,
+	    struct km_err *);
+/* Where chip and card disagree (card NULL: the chip's UID is bound to no
+ * card): KM_CHIP_* bits, 0 when they agree.  A chip without an
+ * environment record has no number or type to disagree with.  A card
+ * blocked, revoked or replaced, or expired before the end date on its
+ * chip, disagrees unless its chip is invalidated. */
+unsigned km_chip_check(const struct km_chip *, const struct km_card *);
+/* "unbound", "number", "state", "type" for one KM_CHIP_* bit; NULL for
+ * anything else. */
+const char *km_chip_mismatch_name(unsigned bit);
+/* "blank", "personalised", "invalidated" for a KM_KMAPP_* state. */
+const char *km_chip_state_name(int);
 
 /* vcard.c, vcard-km.c -- the virtual card: kmcard-sim(1)'s chip, with the
  * km application of kmcard-apdu(7), its state in a card file that is

@@ -23,8 +23,10 @@
  * so far (in human form, the lines shown); inlist is set between
  * km_out_list_begin() and km_out_list_end(), nitem counts that list's
  * items, and initem is 0 outside an item and 1 + the fields written in it
- * inside one; nrec counts the records ended (in human form, those that
- * showed anything), so that a blank line goes between records.
+ * inside one; inobj is likewise 0 outside an object and 1 + its fields
+ * inside one (which count in nfield too); nrec counts the records ended
+ * (in human form, those that showed anything), so that a blank line goes
+ * between records.
  */
 
 /*
@@ -190,11 +192,18 @@ human_str(FILE *fp, const char *s)
 static int
 field_begin(struct km_out *o, const char *key, int empty)
 {
-	int first = o->initem ? o->initem == 1 : o->nfield == 0;
+	int first, indent = o->inobj ? 2 : 0;
 
 	assert(!o->inlist || o->initem);
 	if (o->fmt == KM_OUT_TSV && o->inlist)
 		return -1;
+	/* An object's fields are flat in TSV, nested in JSON. */
+	if (o->initem)
+		first = o->initem == 1;
+	else if (o->inobj && o->fmt == KM_OUT_JSON)
+		first = o->inobj == 1;
+	else
+		first = o->nfield == 0;
 	switch (o->fmt) {
 	case KM_OUT_JSON:
 		if (!first)
@@ -212,16 +221,20 @@ field_begin(struct km_out *o, const char *key, int empty)
 			break;
 		}
 		human_line(o);
+		fprintf(o->fp, "%*s", indent, "");
 		if (empty)
 			fputs(key, o->fp);
 		else
-			fprintf(o->fp, "%-*s ", HUMAN_KEYW, key);
+			fprintf(o->fp, "%-*s ", HUMAN_KEYW - indent, key);
 		return 0;
 	}
 	if (o->initem)
 		o->initem++;
-	else
+	else {
+		if (o->inobj)
+			o->inobj++;
 		o->nfield++;
+	}
 	return 0;
 }
 
@@ -246,7 +259,7 @@ km_out_init(struct km_out *o, FILE *fp, enum km_outfmt fmt)
 void
 km_out_begin(struct km_out *o)
 {
-	assert(!o->inlist);
+	assert(!o->inlist && !o->inobj);
 	o->nfield = 0;
 	if (o->fmt == KM_OUT_JSON)
 		putc('{', o->fp);
@@ -256,7 +269,7 @@ km_out_begin(struct km_out *o)
 void
 km_out_end(struct km_out *o)
 {
-	assert(!o->inlist);
+	assert(!o->inlist && !o->inobj);
 	switch (o->fmt) {
 	case KM_OUT_JSON:
 		fputs("}\n", o->fp);
@@ -381,7 +394,7 @@ km_out_strv(struct km_out *o, const char *key, const char *const *v,
 void
 km_out_list_begin(struct km_out *o, const char *key)
 {
-	assert(!o->inlist);
+	assert(!o->inlist && !o->inobj);
 	o->nitem = 0;
 	o->initem = 0;
 	if (o->fmt == KM_OUT_TSV) {
@@ -427,4 +440,35 @@ km_out_list_end(struct km_out *o)
 	if (o->fmt == KM_OUT_JSON)
 		putc(']', o->fp);
 	o->inlist = 0;
+}
+
+/*
+ * Starts an object named key, whose fields are written with the functions
+ * above until km_out_obj_end(): a nested JSON object; in TSV, more fields
+ * of the record's line; for people, the key on a line of its own and each
+ * field on a line indented by two spaces.  Objects do not nest and hold
+ * no lists.
+ */
+void
+km_out_obj_begin(struct km_out *o, const char *key)
+{
+	assert(!o->inlist && !o->inobj);
+	if (o->fmt != KM_OUT_TSV) {
+		field_begin(o, key, 1);
+		if (o->fmt == KM_OUT_JSON)
+			putc('{', o->fp);
+		else
+			putc('\n', o->fp);
+	}
+	o->inobj = 1;
+}
+
+/* Ends the object. */
+void
+km_out_obj_end(struct km_out *o)
+{
+	assert(o->inobj && !o->inlist);
+	if (o->fmt == KM_OUT_JSON)
+		putc('}', o->fp);
+	o->inobj = 0;
 }

@@ -3,19 +3,28 @@
 # PESEL, NIP or name; with its holder and history.
 load helper
 
-setup() { km_setup; }
+# The tests named "kmcard-status -C: ..." read a virtual card through the
+# real PC/SC stack, which their setup starts and their teardown stops.
+setup() {
+	km_setup
+	case $BATS_TEST_DESCRIPTION in
+	"kmcard-status -C: "*) stack_start ;;
+	esac
+}
 
 # A test that fails while it holds the store's lock must not leave the
-# locking process behind.
+# locking process behind, nor one with a card in the reader its pcscd.
 teardown() {
 	cd "$BATS_TEST_TMPDIR" || return 0
 	if [ -e locked ] && [ ! -e release ]; then
 		unlock_store
 	fi
+	stack_stop
 }
 
 USAGE='usage: kmcard-status [-jt] [-c config] [key ...]
-       kmcard-status [-jt] [-c config] -s state'
+       kmcard-status [-jt] [-c config] -s state
+       kmcard-status [-jt] [-c config] [-r reader] -C'
 
 # eq ACTUAL EXPECTED: string equality that shows both on failure.
 eq() {
@@ -619,11 +628,12 @@ hotlisted   yes"
 @test "kmcard-status: an unknown option is a usage error" {
 	run -2 --separate-stderr kmcard-status -x kow
 	eq "$output" ""
-	eq "${#stderr_lines[@]}" 3
+	eq "${#stderr_lines[@]}" 4
 	eq "${stderr_lines[0]}" "kmcard-status: invalid option -- 'x'"
 	[[ "${stderr_lines[1]}" == "usage: kmcard-status "* ]]
 	eq "${stderr_lines[1]}
-${stderr_lines[2]}" "$USAGE"
+${stderr_lines[2]}
+${stderr_lines[3]}" "$USAGE"
 }
 
 @test "kmcard-status: a chip UID written with colons is found" {
@@ -642,4 +652,321 @@ ${stderr_lines[2]}" "$USAGE"
 	eq "$stderr" "kmcard-status: argument 1: nip: bad check digit"
 	run -0 --separate-stderr kmcard-status -t 'PL 856 734 62 15'
 	eq "$(cut -f8 <<<"$output")" "8567346215"
+}
+
+# ------------------------------------------------- -C: the chip in the reader
+#
+# A private PC/SC stack: pcscd with a vpcd reader of its own, started by
+# scripts/km-pcscd with its state in the test's directory and on a port
+# of its own, and virtual cards from kmcard-sim.  There is one pcscd a
+# machine: one that another user started is waited for, never stopped.
+
+READER='Virtual PCD 00 00'
+VPCD_PORT=${KM_TEST_VPCD_PORT:-35971}
+UID7=04A1B2C3D4E5F6
+
+km_pcscd() { "$KM_ROOT/scripts/km-pcscd" "$@"; }
+
+stack_start() {
+	local pid i
+	command -v pcscd >/dev/null || skip "pcscd is not installed"
+	[ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] ||
+	    skip "the vpcd reader driver (vsmartcard-vpcd) is not installed"
+	[ "$(id -u)" -eq 0 ] || skip "pcscd needs root"
+	export KM_PCSCD_DIR="$BATS_TEST_TMPDIR/pcscd"
+	# Another user's pcscd: wait for it to stop (60 s), then skip.
+	for i in $(seq 600); do
+		pid=$(pgrep -x pcscd) || break
+		[ "$i" -lt 600 ] || skip "another pcscd is running (pid $pid)"
+		sleep 0.1
+	done
+	touch "$BATS_TEST_TMPDIR/stack"
+	km_pcscd start -p "$VPCD_PORT"
+}
+
+stack_stop() {
+	[ -e "$BATS_TEST_TMPDIR/stack" ] || return 0
+	km_pcscd stop
+	rm -f "$BATS_TEST_TMPDIR/stack"
+}
+
+# blank FILE [UID]: a blank card.
+blank() {
+	kmcard-sim -n -u "${2:-$UID7}" "$1"
+}
+
+# card_set FILE ITEM VALUE: sets an item of the card file ("environment",
+# "purse 1", "event 2", "invalidated", ...), as a person may while no
+# kmcard-sim serves it.
+card_set() {
+	sed -i "s/^$2 .*/$2 $3/" "$1"
+	grep -q "^$2 $3\$" "$1"
+}
+
+# envrec NUMBER TYPE END [PROFILE]: an environment record in hex, as
+# kmcard-apdu(7) lays it out: version 01, the number in BCD, the type, the
+# end date in days since 2010-01-01, the profile, then zero bytes.
+envrec() {
+	local days
+	days=$((($(date -ud "$3" +%s) - $(date -ud 2010-01-01 +%s)) / 86400))
+	printf '01%s%02X%04X%02X%032d' "$1" "$2" "$days" "${4:-0}" 0
+}
+
+# personal FILE NUMBER [TYPE]: a card file holding the card's environment
+# record (end 2031-11-27) and a key 1 other than the transport key.
+personal() {
+	card_set "$1" "key 1" 000102030405060708090A0B0C0D0E0F &&
+	    card_set "$1" environment "$(envrec "$2" "${3:-1}" 2031-11-27)"
+}
+
+# store_part NUMBER FORMAT: what kmcard-status shows of the card alone.
+store_part() {
+	kmcard-status $2 "$1"
+}
+
+@test "kmcard-status -C: a blank card bound to a card in the store shows the chip" {
+	n=$(resident)
+	kmcard-receive "$n" "$UID7" >/dev/null
+	blank card.km
+	km_pcscd insert card.km
+	run -0 --separate-stderr kmcard-status -C
+	eq "$stderr" ""
+	eq "$output" "$(store_part "$n")
+chip
+  reader    $READER
+  uid       $UID7
+  state     blank
+  emoney    0.00 (counter 0)
+  points    0 (counter 0)"
+	run -0 --separate-stderr kmcard-status -t -C
+	eq "$stderr" ""
+	eq "$(cut -f1-23 <<<"$output")" "$(store_part "$n" -t)"
+	eq "$(cut -f24- <<<"$output")" "$READER	$UID7	blank					0.00	0	0	0		"
+	run -0 --separate-stderr kmcard-status -j -C
+	eq "$stderr" ""
+	jq -e . <<<"$output" >/dev/null
+	eq "$(jq -c 'del(.chip)' <<<"$output")" "$(store_part "$n" -j)"
+	eq "$(jq -c .chip <<<"$output")" "{\"reader\":\"$READER\",\"uid\":\"$UID7\",\"state\":\"blank\",\"number\":null,\"type\":null,\"expires\":null,\"profile\":null,\"emoney\":\"0.00\",\"emoney_counter\":0,\"points\":0,\"points_counter\":0,\"events\":[],\"mismatch\":[]}"
+	eq "$(jq -r 'keys_unsorted[-1]' <<<"$output")" chip
+}
+
+@test "kmcard-status -C: a chip bound to no card is flagged, exit 1" {
+	resident >/dev/null
+	blank card.km 04A1B2C3
+	km_pcscd insert card.km
+	msg="kmcard-status: chip '04A1B2C3' in reader '$READER' is bound to no card"
+	run -1 --separate-stderr kmcard-status -C
+	eq "$stderr" "$msg"
+	eq "$output" "chip
+  reader    $READER
+  uid       04A1B2C3
+  state     blank
+  emoney    0.00 (counter 0)
+  points    0 (counter 0)
+  mismatch  the chip is bound to no card"
+	run -1 --separate-stderr kmcard-status -t -C
+	eq "$stderr" "$msg"
+	eq "$output" "$(printf '%.0s\t' $(seq 23))$READER	04A1B2C3	blank					0.00	0	0	0		unbound"
+	run -1 --separate-stderr kmcard-status -j -C
+	eq "$stderr" "$msg"
+	jq -e . <<<"$output" >/dev/null
+	eq "$(jq -c '[.[] | select(. != null)] | length' <<<"$output")" 1
+	eq "$(jq -c '[.number, .history, .chip.uid, .chip.mismatch]' <<<"$output")" \
+	    '[null,null,"04A1B2C3",["unbound"]]'
+}
+
+@test "kmcard-status -C: a personalised chip that agrees with its card" {
+	n=$(active)
+	uid=$(uid "$n")
+	blank card.km "$uid"
+	personal card.km "$n"
+	card_set card.km "purse 1" "1250 3 100000"
+	card_set card.km "purse 2" "40 2 500"
+	card_set card.km "event 1" "$(printf '02%056X' 7)"
+	card_set card.km "event 3" "$(printf '01%056X' 5)"
+	km_pcscd insert card.km
+	run -0 --separate-stderr kmcard-status -C
+	eq "$stderr" ""
+	eq "$output" "$(store_part "$n")
+chip
+  reader    $READER
+  uid       $uid
+  state     personalised
+  number    $n
+  type      resident
+  expires   2031-11-27
+  profile   0
+  emoney    12.50 (counter 3)
+  points    40 (counter 2)
+  event     $(printf '02%056X' 7)
+  event     $(printf '01%056X' 5)"
+	run -0 --separate-stderr kmcard-status -j -C
+	eq "$stderr" ""
+	eq "$(jq -c '.chip | del(.reader, .uid)' <<<"$output")" "{\"state\":\"personalised\",\"number\":\"$n\",\"type\":\"resident\",\"expires\":\"2031-11-27\",\"profile\":0,\"emoney\":\"12.50\",\"emoney_counter\":3,\"points\":40,\"points_counter\":2,\"events\":[\"$(printf '02%056X' 7)\",\"$(printf '01%056X' 5)\"],\"mismatch\":[]}"
+	run -0 --separate-stderr kmcard-status -t -C
+	eq "$stderr" ""
+	eq "$(cut -f24- <<<"$output")" "$READER	$uid	personalised	$n	resident	2031-11-27	0	12.50	3	40	2	$(printf '02%056X' 7),$(printf '01%056X' 5)	"
+}
+
+@test "kmcard-status -C: a card blocked in the store whose chip still works is flagged" {
+	n=$(active)
+	uid=$(uid "$n")
+	kmcard-block -r lost "$n" >/dev/null
+	blank card.km "$uid"
+	personal card.km "$n"
+	km_pcscd insert card.km
+	run -1 --separate-stderr kmcard-status -C
+	eq "$stderr" "kmcard-status: chip '$uid' in reader '$READER' disagrees with card '$n': state"
+	eq "$(grep -E '^(state|  state|  mismatch) ' <<<"$output")" "state       blocked
+  state     personalised
+  mismatch  card blocked in the store, application personalised on the chip"
+	run -1 --separate-stderr kmcard-status -t -C
+	eq "$(cut -f1,3,26,36 <<<"$output")" "$n	blocked	personalised	state"
+	# Invalidated, the chip agrees.
+	km_pcscd remove
+	card_set card.km invalidated 1
+	km_pcscd insert card.km
+	run -0 --separate-stderr kmcard-status -j -C
+	eq "$stderr" ""
+	eq "$(jq -c '[.state, .chip.state, .chip.mismatch]' <<<"$output")" \
+	    '["blocked","invalidated",[]]'
+}
+
+@test "kmcard-status -C: another number and type on the chip are flagged" {
+	n=$(active)
+	uid=$(uid "$n")
+	kmcard-revoke -r fraud "$n" >/dev/null
+	blank card.km "$uid"
+	personal card.km 9001002000000014 2
+	km_pcscd insert card.km
+	run -1 --separate-stderr kmcard-status -C
+	eq "$stderr" "kmcard-status: chip '$uid' in reader '$READER' disagrees with card '$n': number, state, type"
+	eq "$(grep '^  mismatch ' <<<"$output")" "  mismatch  card number 9001002000000014 on the chip, $n in the store
+  mismatch  card revoked in the store, application personalised on the chip
+  mismatch  card type entrepreneur on the chip, resident in the store"
+	run -1 --separate-stderr kmcard-status -j -C
+	eq "$(jq -c '[.number, .chip.number, .chip.type, .chip.mismatch]' <<<"$output")" \
+	    "[\"$n\",\"9001002000000014\",\"entrepreneur\",[\"number\",\"state\",\"type\"]]"
+	run -1 --separate-stderr kmcard-status -t -C
+	eq "$(cut -f36 <<<"$output")" "number,state,type"
+}
+
+@test "kmcard-status -C: a chip personalised and loaded in real sessions" {
+	kmchip=$KM_ROOT/tests/chip/kmchip
+	[ -x "$kmchip" ] || skip "tests/chip/kmchip is not built"
+	n=$(active)
+	uid=$(uid "$n")
+	blank card.km "$uid"
+	km_pcscd insert card.km
+	printf '%032X\n' 1 2 3 4 > keys
+	"$kmchip" perso keys >/dev/null
+	"$kmchip" load keys 1 1250 >/dev/null
+	"$kmchip" load keys 2 30 >/dev/null
+	run -1 --separate-stderr kmcard-status -j -C
+	eq "$stderr" "kmcard-status: chip '$uid' in reader '$READER' disagrees with card '$n': number"
+	jq -e . <<<"$output" >/dev/null
+	eq "$(jq -c '.chip | [.uid, .state, .type, .emoney, .emoney_counter,
+	    .points, .points_counter, (.events | length), .mismatch]' <<<"$output")" \
+	    "[\"$uid\",\"personalised\",\"resident\",\"12.50\",1,30,1,2,[\"number\"]]"
+	# kmchip writes a card number of its own, never one of the store's.
+	[[ "$(jq -r .chip.number <<<"$output")" =~ ^[0-9]{16}$ ]]
+	[ "$(jq -r .chip.number <<<"$output")" != "$n" ]
+	[[ "$(jq -r '.chip.events[0]' <<<"$output")" =~ ^[0-9A-F]{58}$ ]]
+}
+
+@test "kmcard-status -C: no card in the reader is exit 4, naming the reader" {
+	resident >/dev/null
+	run -4 --separate-stderr kmcard-status -C -r "$READER"
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: no card in reader '$READER'"
+	run -4 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: no card in any reader: '$READER', 'Virtual PCD 00 01'"
+	run -4 --separate-stderr kmcard-status -j -r 'ACS ACR39U 00' -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: no reader 'ACS ACR39U 00'"
+}
+
+@test "kmcard-status -C: the reader comes from reader.name, and -r overrides it" {
+	n=$(resident)
+	kmcard-receive "$n" "$UID7" >/dev/null
+	blank card.km
+	km_pcscd insert card.km
+	KM_EXTRA=$'reader:\n  name: Virtual PCD 00 01' km_config
+	run -4 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: no card in reader 'Virtual PCD 00 01'"
+	run -0 --separate-stderr kmcard-status -t -r "$READER" -C
+	eq "$stderr" ""
+	eq "$(cut -f1,24,25 <<<"$output")" "$n	$READER	$UID7"
+	KM_EXTRA=$'reader:\n  name: '"$READER" km_config
+	run -0 --separate-stderr kmcard-status -t -C
+	eq "$stderr" ""
+	eq "$(cut -f1,24 <<<"$output")" "$n	$READER"
+}
+
+@test "kmcard-status -C: only reads: the store and the card are the same afterwards" {
+	n=$(active)
+	blank card.km "$(uid "$n")"
+	personal card.km "$n"
+	km_pcscd insert card.km
+	cp card.km before.km
+	before=$(dump)
+	run -0 --separate-stderr kmcard-status -C
+	run -0 --separate-stderr kmcard-status -j -C
+	eq "$stderr" ""
+	km_pcscd remove
+	eq "$(dump)" "$before"
+	cmp card.km before.km
+}
+
+@test "kmcard-status -C: an environment record of another version is bad data, exit 3" {
+	n=$(active)
+	blank card.km "$(uid "$n")"
+	card_set card.km environment "02$(envrec "$n" 1 2031-11-27 | cut -c3-)"
+	km_pcscd insert card.km
+	run -3 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: reader '$READER': environment record of version 02 (01 expected)"
+	km_pcscd remove
+	card_set card.km environment "$(envrec "$n" 1 2031-11-27 | sed 's/^01900/019A0/')"
+	km_pcscd insert card.km
+	run -3 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: reader '$READER': environment record: the card number is not BCD"
+}
+
+@test "kmcard-status: -C without pcscd is exit 4" {
+	n=$(resident)
+	export PCSCLITE_CSOCK_NAME="$BATS_TEST_TMPDIR/no-pcscd.comm"
+	run -4 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: cannot reach pcscd: service not available"
+	run -4 --separate-stderr kmcard-status -t -r "$READER" -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: cannot reach pcscd: service not available"
+}
+
+@test "kmcard-status: -C takes no key and no -s; -r needs -C and a name" {
+	n=$(resident)
+	run -2 --separate-stderr kmcard-status -C "$n"
+	eq "$output" ""
+	eq "$stderr" "$USAGE"
+	run -2 --separate-stderr kmcard-status -C -s active
+	eq "$output" ""
+	eq "$stderr" "$USAGE"
+	run -2 --separate-stderr kmcard-status -r "$READER" "$n"
+	eq "$output" ""
+	eq "$stderr" "$USAGE"
+	run -2 --separate-stderr kmcard-status -r '' -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: -r '': no reader named"
+}
+
+@test "kmcard-status: -C reads the store's config first: a bad reader.name is exit 3" {
+	KM_EXTRA=$'reader:\n  name: ""' km_config
+	line=$(grep -n '^  name:' km.yaml | cut -d: -f1)
+	run -3 --separate-stderr kmcard-status -C
+	eq "$output" ""
+	eq "$stderr" "kmcard-status: $PWD/km.yaml:$line:9: 'reader.name' must not be empty"
 }

@@ -113,7 +113,9 @@ static const char full[] =
 	"  hotlist_signer: /etc/km/hotlist.pem\n"
 	"  hotlist_verify: /etc/km/hotlist.pub\n"
 	"blacklist:\n"
-	"  max_add: 0\n";
+	"  max_add: 0\n"
+	"reader:\n"
+	"  name: ACS ACR39U ICC Reader 00 00\n";
 
 static void
 test_full(void)
@@ -163,6 +165,8 @@ test_full(void)
 	is_str(cfg->keys.hotlist_verify, "/etc/km/hotlist.pub",
 	    "full: keys.hotlist_verify");
 	is(cfg->blacklist.max_add, 0, "full: blacklist.max_add 0");
+	is_str(cfg->reader.name, "ACS ACR39U ICC Reader 00 00",
+	    "full: reader.name, spaces and all, not taken as a path");
 	km_cfg_free(cfg);
 }
 
@@ -191,6 +195,7 @@ test_defaults(void)
 	    "defaults: entrepreneur services");
 	ok(cfg->keys.hotlist_signer == NULL, "defaults: no hotlist signer");
 	is(cfg->blacklist.max_add, 1000, "defaults: max_add 1000");
+	ok(cfg->reader.name == NULL, "defaults: no reader named");
 	km_cfg_free(cfg);
 
 	/* Empty values keep their defaults. */
@@ -280,8 +285,11 @@ static void
 test_unknown(void)
 {
 	fails("top.yaml",
-	    "store:\n  path: km.db\nreader: ACS\n",
-	    "3:1: unknown key 'reader'", "unknown top-level key");
+	    "store:\n  path: km.db\nreadr: ACS\n",
+	    "3:1: unknown key 'readr'", "unknown top-level key");
+	fails("reader.yaml",
+	    "store:\n  path: km.db\nreader:\n  nmae: ACS\n",
+	    "4:3: unknown key 'reader.nmae'", "unknown key under reader");
 	fails("nested.yaml",
 	    "store:\n  path: km.db\ncards:\n  iin: '900100'\n"
 	    "  resident:\n    services: eticket\n    colour: blue\n",
@@ -303,8 +311,20 @@ test_unknown(void)
 static void
 test_types(void)
 {
+	char big[KM_READERSZ + 64];
+
 	fails("t1.yaml", "store: km.db\n",
 	    "1:8: 'store' must be a mapping", "section as a string");
+	fails("rd1.yaml", "store: {path: km.db}\nreader:\n  name: [a, b]\n",
+	    "3:9: 'reader.name' must be a string", "reader.name as a list");
+	fails("rd2.yaml", "store: {path: km.db}\nreader:\n  name: ''\n",
+	    "3:9: 'reader.name' must not be empty", "reader.name empty");
+	fails("rd3.yaml", "store: {path: km.db}\nreader: ACS\n",
+	    "2:9: 'reader' must be a mapping", "reader as a string");
+	snprintf(big, sizeof(big), "store: {path: km.db}\nreader:\n  name: "
+	    "%0*d\n", KM_READERSZ, 0);
+	fails("rd4.yaml", big, "3:9: 'reader.name' must be at most 127 bytes "
+	    "long", "reader.name too long");
 	fails("t2.yaml", "store:\n  path: {a: b}\n",
 	    "2:9: 'store.path' must be a string", "mapping for a string");
 	fails("t3.yaml", "store:\n  path: [a]\n",
@@ -687,6 +707,7 @@ test_example(void)
 	is(cfg->cards.entrepreneur, KM_SVC_ID | KM_SVC_ESIGN | KM_SVC_PAYMENTS,
 	    "example: entrepreneur services default");
 	is(cfg->blacklist.max_add, 1000, "example: max_add default");
+	ok(cfg->reader.name == NULL, "example: reader.name default");
 	km_cfg_free(cfg);
 }
 

@@ -307,6 +307,72 @@ test_human_blank(void)
 	    "json: escaped key, empty item, NULL in a string list");
 }
 
+/* A record with a nested object after a list, in the three forms. */
+static const char *
+objrec(enum km_outfmt fmt)
+{
+	struct km_out o;
+	FILE *fp = mem_open();
+
+	km_out_init(&o, fp, fmt);
+	km_out_begin(&o);
+	km_out_str(&o, "number", "1");
+	km_out_list_begin(&o, "history");
+	km_out_item_begin(&o);
+	km_out_str(&o, "to", "ordered");
+	km_out_item_end(&o);
+	km_out_list_end(&o);
+	km_out_obj_begin(&o, "chip");
+	km_out_str(&o, "uid", "04A1B2C3");
+	km_out_str(&o, "number", NULL);
+	km_out_int(&o, "points", 7);
+	km_out_strv(&o, "mismatch", (const char *const[]){ "a", "b" }, 2);
+	km_out_str(&o, "empty", "");
+	km_out_obj_end(&o);
+	km_out_bool(&o, "after", 1);
+	km_out_end(&o);
+
+	/* An object first, and an empty one. */
+	km_out_begin(&o);
+	km_out_obj_begin(&o, "o");
+	km_out_str(&o, "k", "v");
+	km_out_obj_end(&o);
+	km_out_obj_begin(&o, "e");
+	km_out_obj_end(&o);
+	km_out_end(&o);
+	return mem_close(fp);
+}
+
+static void
+test_obj(void)
+{
+	is_str(objrec(KM_OUT_JSON),
+	    "{\"number\":\"1\",\"history\":[{\"to\":\"ordered\"}],"
+	    "\"chip\":{\"uid\":\"04A1B2C3\",\"number\":null,\"points\":7,"
+	    "\"mismatch\":[\"a\",\"b\"],\"empty\":\"\"},\"after\":true}\n"
+	    "{\"o\":{\"k\":\"v\"},\"e\":{}}\n",
+	    "json: nested objects");
+	is_str(objrec(KM_OUT_TSV),
+	    "1\t04A1B2C3\t\t7\ta,b\t\t1\n"
+	    "v\n",
+	    "tsv: an object's fields in line with the record's");
+	is_str(objrec(KM_OUT_HUMAN),
+	    "number      1\n"
+	    "history\n"
+	    "  ordered\n"
+	    "chip\n"
+	    "  uid       04A1B2C3\n"
+	    "  points    7\n"
+	    "  mismatch  a, b\n"
+	    "  empty\n"
+	    "after       yes\n"
+	    "\n"
+	    "o\n"
+	    "  k         v\n"
+	    "e\n",
+	    "human: an object's fields indented under its key");
+}
+
 /* Writes nasty records to a file and lets jq judge them. */
 static void
 test_jq(void)
@@ -391,6 +457,7 @@ main(void)
 	test_json_str();
 	test_formats();
 	test_human_blank();
+	test_obj();
 	test_jq();
 	free(membuf);
 	return done();
