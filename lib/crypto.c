@@ -26,7 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
-#include "km.h"
+#include "km-internal.h"
 
 #define KEYFILE_MAX	(64 * 1024)	/* far above any PEM key we use */
 
@@ -599,15 +599,6 @@ km_diversify(const unsigned char master[KM_AES_KEYSZ],
 	return km_an10922(master, m, uidlen + 5, out, err);
 }
 
-static void
-put_be(unsigned char *p, uint32_t v, int n)
-{
-	int i;
-
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
-}
-
 static const unsigned char purse_tag[7] = {
 	'K', 'M', 'P', 'U', 'R', 'S', 'E'
 };
@@ -629,11 +620,11 @@ km_purse_mac(const unsigned char key[KM_AES_KEYSZ], const unsigned char *uid,
 	n += uidlen;
 	m[n++] = (unsigned char)purse;
 	m[n++] = (unsigned char)op;
-	put_be(m + n, counter, 2);
+	km_put_be(m + n, counter, 2);
 	n += 2;
-	put_be(m + n, (uint32_t)amount, 4);
+	km_put_be(m + n, (uint32_t)amount, 4);
 	n += 4;
-	put_be(m + n, (uint32_t)balance, 4);
+	km_put_be(m + n, (uint32_t)balance, 4);
 	n += 4;
 	if (km_aes_cmac(key, m, n, full, err) == -1)
 		return -1;

@@ -55,5 +55,8 @@ size_t	km_strlcpy(char *, const char *, size_t);
  * names are searched by. */
 void	km_fold(const char *in, char *out, size_t outsz);
 int	km_isdigits(const char *, size_t n);	/* exactly n digits */
+/* n (1 to 4) bytes big-endian, as the card protocols write numbers. */
+uint32_t km_get_be(const unsigned char *, int n);
+void	km_put_be(unsigned char *, uint32_t, int n);
 
 #endif

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "km.h"
+#include "km-internal.h"
 
 const unsigned char km_kmapp_aid[KM_KMAPP_AIDLEN] = {
 	0xF0, 0x4B, 0x4D, 0x43, 0x41, 0x52, 0x44
@@ -97,26 +97,6 @@ ct_equal(const unsigned char *a, const unsigned char *b, size_t n)
 	for (i = 0; i < n; i++)
 		d |= a[i] ^ b[i];
 	return d == 0;
-}
-
-static uint32_t
-get_be(const unsigned char *p, int n)
-{
-	uint32_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be(unsigned char *p, uint32_t v, int n)
-{
-	int i;
-
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
 }
 
 /*
@@ -334,7 +314,7 @@ km_kmapp_open(struct km_kmapp *k, int level,
 	if (info != NULL) {
 		info->ratified = (rsp[8] & 0x01) != 0;
 		info->invalidated = (rsp[8] & 0x02) != 0;
-		info->sessions = get_be(rsp + 9, 4);
+		info->sessions = km_get_be(rsp + 9, 4);
 	}
 	rc = 0;
 out:
@@ -457,7 +437,7 @@ counter_cmd(struct km_kmapp *k, int ins, const char *verb, int counter,
 	if (value > 0xFFFFFF)
 		return km_errf(err, KM_EUSAGE, "%s: value %lu out of range",
 		    what, (unsigned long)value);
-	put_be(v, value, 3);
+	km_put_be(v, value, 3);
 	/* kmcard-apdu(7) writes INCREASE without Le; the card answers the
 	 * new value all the same. */
 	apdu(&a, 0x00, ins, counter, KM_SFI_COUNTERS << 3, v, sizeof(v), 3);
@@ -465,7 +445,7 @@ counter_cmd(struct km_kmapp *k, int ins, const char *verb, int counter,
 	if (run(k, &a, nv, sizeof(nv), what, err) == -1)
 		return -1;
 	if (newval != NULL)
-		*newval = get_be(nv, 3);
+		*newval = km_get_be(nv, 3);
 	return 0;
 }
 
@@ -505,9 +485,9 @@ km_kmapp_purse_get(struct km_kmapp *k, int purse, struct km_purse *pu,
 	apdu(&a, 0x80, 0x5C, 0x00, purse, NULL, 0, sizeof(r));
 	if (run(k, &a, r, sizeof(r), what, err) == -1)
 		return -1;
-	pu->balance = (int32_t)get_be(r, 4);
-	pu->counter = get_be(r + 4, 2);
-	pu->limit = (int32_t)get_be(r + 6, 4);
+	pu->balance = (int32_t)km_get_be(r, 4);
+	pu->counter = km_get_be(r + 4, 2);
+	pu->limit = (int32_t)km_get_be(r + 6, 4);
 	return 0;
 }
 
@@ -523,12 +503,12 @@ purse_op(struct km_kmapp *k, int ins, const char *what, int purse,
 	if (amount <= 0)
 		return km_errf(err, KM_EUSAGE, "%s: amount %ld is not positive",
 		    what, (long)amount);
-	put_be(v, (uint32_t)amount, 4);
+	km_put_be(v, (uint32_t)amount, 4);
 	apdu(&a, 0x80, ins, 0x00, purse, v, sizeof(v), 256);
 	if (run(k, &a, r, sizeof(r), what, err) == -1)
 		return -1;
-	op->balance = (int32_t)get_be(r, 4);
-	op->counter = get_be(r + 4, 2);
+	op->balance = (int32_t)km_get_be(r, 4);
+	op->counter = km_get_be(r + 4, 2);
 	memcpy(op->mac, r + 6, KM_MACSZ);
 	return 0;
 }
@@ -556,7 +536,7 @@ km_kmapp_purse_limit(struct km_kmapp *k, int purse, int32_t limit,
 
 	if (check_purse(purse, what, err) == -1)
 		return -1;
-	put_be(v, (uint32_t)limit, 4);
+	km_put_be(v, (uint32_t)limit, 4);
 	return write_cmd(k, 0x80, 0x58, 0x00, purse, v, sizeof(v), what, err);
 }
 

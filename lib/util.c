@@ -79,3 +79,23 @@ km_fold(const char *in, char *out, size_t outsz)
 	}
 	out[o] = '\0';
 }
+
+uint32_t
+km_get_be(const unsigned char *p, int n)
+{
+	uint32_t v = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+void
+km_put_be(unsigned char *p, uint32_t v, int n)
+{
+	int i;
+
+	for (i = n - 1; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "km-internal.h"
 #include "vcard.h"
 
 #define L1	(1u << 1)
@@ -60,26 +61,6 @@ kmv_blank(struct kmv_state *st)
 	memset(st, 0, sizeof(*st));
 	st->haskey = 1;		/* key 1, the transport key: zeros */
 	st->ratified = 1;	/* nothing waits for ratification */
-}
-
-static uint32_t
-get_be(const unsigned char *p, int n)
-{
-	uint32_t v = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-put_be(unsigned char *p, uint32_t v, int n)
-{
-	int i;
-
-	for (i = n - 1; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)(v & 0xff);
 }
 
 static void
@@ -304,14 +285,14 @@ counter(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 	if (cur(vc)->invalidated)
 		return 0x6985;
 	p = cur(vc)->counters + 3 * (a->p1 - 1);
-	v = get_be(p, 3);
-	by = get_be(a->data, 3);
+	v = km_get_be(p, 3);
+	by = km_get_be(a->data, 3);
 	if (up ? v + by > 0xFFFFFF : by > v)
 		return 0x6A80;
 	if ((sw = room(vc, 3)) != 0)
 		return sw;
 	v = up ? v + by : v - by;
-	put_be(p, v, 3);
+	km_put_be(p, v, 3);
 	vc->kms.written += 3;
 	put(r, p, 3);
 	return 0x9000;
@@ -346,9 +327,9 @@ cmd_purse_get(struct km_vcard *vc, const struct vc_apdu *a,
 	if (a->lc != 0 || !vc_le_fits(a, sizeof(b)))
 		return 0x6700;
 	pu = &cur(vc)->purse[a->p2 - 1];
-	put_be(b, (uint32_t)pu->balance, 4);
-	put_be(b + 4, pu->counter, 2);
-	put_be(b + 6, (uint32_t)pu->limit, 4);
+	km_put_be(b, (uint32_t)pu->balance, 4);
+	km_put_be(b + 4, pu->counter, 2);
+	km_put_be(b + 6, (uint32_t)pu->limit, 4);
 	put(r, b, sizeof(b));
 	return 0x9000;
 }
@@ -376,7 +357,7 @@ purse_op(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 		return 0x6985;
 	if (!(st->haskey & (1u << 3)))
 		return 0x6A88;
-	amount = get_be(a->data, 4);
+	amount = km_get_be(a->data, 4);
 	if (amount < 1 || amount > KMV_AMOUNT_MAX)
 		return 0x6A80;
 	if ((sw = room(vc, 4)) != 0)
@@ -397,8 +378,8 @@ purse_op(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 	pu->counter++;
 	vc->kms.purseop = 1;
 	vc->kms.written += 4;
-	put_be(b, (uint32_t)pu->balance, 4);
-	put_be(b + 4, pu->counter, 2);
+	km_put_be(b, (uint32_t)pu->balance, 4);
+	km_put_be(b + 4, pu->counter, 2);
 	put(r, b, sizeof(b));
 	return 0x9000;
 }
@@ -433,7 +414,7 @@ cmd_limit(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 		return sw;
 	if (cur(vc)->invalidated)
 		return 0x6985;
-	limit = get_be(a->data, 4);
+	limit = km_get_be(a->data, 4);
 	if (limit > INT32_MAX)
 		return 0x6A80;
 	if ((sw = room(vc, 4)) != 0)
@@ -559,7 +540,7 @@ cmd_open(struct km_vcard *vc, const struct vc_apdu *a, struct vc_resp *r,
 	}
 	b[8] = (unsigned char)((vc->km.ratified ? 0x01 : 0) |
 	    (vc->km.invalidated ? 0x02 : 0));
-	put_be(b + 9, vc->km.sessions, 4);
+	km_put_be(b + 9, vc->km.sessions, 4);
 	memcpy(m, session_label, sizeof(session_label));
 	memcpy(m + 9, a->data, 8);
 	memcpy(m + 17, b, 8);
