@@ -156,3 +156,30 @@ broken:
 	sqlite3_reset(st);
 	return 1;
 }
+
+/*
+ * The hash of row seq: 1 with hash filled, 0 if there is no such row, -1
+ * on error.  An auditor keeps the last row's hash outside the store (an
+ * anchor): rows removed from the end of the chain, which the chain alone
+ * cannot show, then show as a missing or different anchor row.
+ */
+int
+km_audit_hash(struct km_db *db, long long seq, char hash[65],
+    struct km_err *err)
+{
+	static const char q[] = "SELECT hash FROM audit WHERE seq = ?1";
+	sqlite3_stmt *st;
+	int rc;
+
+	hash[0] = '\0';
+	if ((st = km_db_stmt(db, q, err)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		km_db_col(st, 0, hash, 65);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return km_db_err(db, rc, "audit", err);
+	return rc == SQLITE_ROW;
+}

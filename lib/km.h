@@ -359,6 +359,9 @@ int	km_audit(struct km_db *, const char *action, const char *subject,
 	    const char *detail, struct km_err *);
 /* Walks the chain: 0 all good (*rows counted), 1 a row does not verify
  * (*bad is its seq, err says why), -1 error. */
+/* The hash of row seq into hash: 1, or 0 if there is no such row. */
+int	km_audit_hash(struct km_db *, long long seq, char hash[65],
+	    struct km_err *);
 int	km_audit_verify(struct km_db *, long long *rows, long long *bad,
 	    struct km_err *);
 

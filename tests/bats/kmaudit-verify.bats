@@ -3,6 +3,9 @@
 # that does not verify.
 load helper
 
+# The hash of the newest audit row, as an auditor would keep it.
+tip() { sqlite3 km.db 'SELECT hash FROM audit ORDER BY seq DESC LIMIT 1'; }
+
 setup() { km_setup; }
 
 # A test that fails while it holds the store's lock must not leave the
@@ -14,7 +17,7 @@ teardown() {
 	fi
 }
 
-USAGE='usage: kmaudit-verify [-jt] [-c config]'
+USAGE='usage: kmaudit-verify [-jt] [-a seq:hash] [-c config]'
 
 # eq ACTUAL EXPECTED: string equality that shows both on failure.
 eq() {
@@ -41,19 +44,20 @@ five() {
 	run -0 --separate-stderr kmaudit-verify
 	eq "$stderr" ""
 	eq "$output" "ok          yes
-rows        1"
+rows        1
+hash        $(tip)"
 }
 
 @test "kmaudit-verify: a fresh store verifies, -t" {
 	run -0 --separate-stderr kmaudit-verify -t
 	eq "$stderr" ""
-	eq "$output" "1	1	"
+	eq "$output" "1	1		$(tip)"
 }
 
 @test "kmaudit-verify: a fresh store verifies, -j" {
 	run -0 --separate-stderr kmaudit-verify -j
 	eq "$stderr" ""
-	eq "$output" '{"ok":true,"rows":1,"bad":null}'
+	eq "$output" "{\"ok\":true,\"rows\":1,\"bad\":null,\"hash\":\"$(tip)\"}"
 	jq -e . <<<"$output" >/dev/null
 	eq "$(jq -c '[.ok, .rows]' <<<"$output")" '[true,1]'
 }
@@ -61,21 +65,22 @@ rows        1"
 @test "kmaudit-verify: the row count grows as cards are issued and moved" {
 	resident >/dev/null
 	run -0 --separate-stderr kmaudit-verify -t
-	eq "$output" "1	3	"
+	eq "$output" "1	3		$(tip)"
 	entrepreneur >/dev/null
 	run -0 --separate-stderr kmaudit-verify -t
-	eq "$output" "1	5	"
+	eq "$output" "1	5		$(tip)"
 	n=$(active "$(pesel 600101 1111)")
 	kmcard-block -r lost "$n" >/dev/null
 	run -0 --separate-stderr kmaudit-verify -j
 	eq "$stderr" ""
-	eq "$output" "{\"ok\":true,\"rows\":$(rows),\"bad\":null}"
+	eq "$output" "{\"ok\":true,\"rows\":$(rows),\"bad\":null,\"hash\":\"$(tip)\"}"
 	jq -e . <<<"$output" >/dev/null
 	# holder, order, bind, personalise, activate, block, hotlist.add
 	eq "$(rows)" 12
 	run -0 --separate-stderr kmaudit-verify
 	eq "$output" "ok          yes
-rows        12"
+rows        12
+hash        $(tip)"
 }
 
 @test "kmaudit-verify: only reads: the store is the same afterwards" {
@@ -91,7 +96,7 @@ rows        12"
 	run -0 --separate-stderr kmaudit-verify -t
 	unlock_store
 	eq "$stderr" ""
-	eq "$output" "1	5	"
+	eq "$output" "1	5		$(tip)"
 }
 
 # ---------------------------------------------------------------- tampering
@@ -110,10 +115,10 @@ bad         2"
 	five
 	sqlite3 km.db "DROP TRIGGER audit_no_update; UPDATE audit SET detail='x' WHERE seq=2"
 	run -1 --separate-stderr kmaudit-verify -t
-	eq "$output" "0	1	2"
+	eq "$output" "0	1	2	"
 	eq "$stderr" "kmaudit-verify: audit row 2 does not verify: its content was changed"
 	run -1 --separate-stderr kmaudit-verify -j
-	eq "$output" '{"ok":false,"rows":1,"bad":2}'
+	eq "$output" '{"ok":false,"rows":1,"bad":2,"hash":null}'
 	jq -e . <<<"$output" >/dev/null
 	eq "$(jq -c '[.ok, .rows, .bad]' <<<"$output")" '[false,1,2]'
 	eq "$stderr" "kmaudit-verify: audit row 2 does not verify: its content was changed"
@@ -129,7 +134,7 @@ bad         2"
 		cp good.db km.db
 		sqlite3 km.db "UPDATE audit SET $f WHERE seq = 4"
 		run -1 --separate-stderr kmaudit-verify -t
-		eq "$output" "0	3	4"
+		eq "$output" "0	3	4	"
 		eq "$stderr" "kmaudit-verify: audit row 4 does not verify: its content was changed"
 	done
 }
@@ -140,7 +145,7 @@ bad         2"
 	sqlite3 km.db "DROP TRIGGER audit_no_update;
 	    UPDATE audit SET prev = (SELECT hash FROM audit WHERE seq = 1) WHERE seq = 4"
 	run -1 --separate-stderr kmaudit-verify -t
-	eq "$output" "0	3	4"
+	eq "$output" "0	3	4	"
 	eq "$stderr" "kmaudit-verify: audit row 4 does not verify: it does not follow row 3"
 }
 
@@ -153,7 +158,7 @@ rows        1
 bad         2"
 	eq "$stderr" "kmaudit-verify: audit row 2 is missing (next row is 3)"
 	run -1 --separate-stderr kmaudit-verify -j
-	eq "$output" '{"ok":false,"rows":1,"bad":2}'
+	eq "$output" '{"ok":false,"rows":1,"bad":2,"hash":null}'
 	jq -e . <<<"$output" >/dev/null
 	eq "$stderr" "kmaudit-verify: audit row 2 is missing (next row is 3)"
 }
@@ -162,7 +167,7 @@ bad         2"
 	five
 	sqlite3 km.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq=1"
 	run -1 --separate-stderr kmaudit-verify -t
-	eq "$output" "0	0	1"
+	eq "$output" "0	0	1	"
 	eq "$stderr" "kmaudit-verify: audit row 1 is missing (next row is 2)"
 }
 
@@ -175,7 +180,7 @@ bad         2"
 	[[ "$output" == *"audit rows are append-only"* ]]
 	eq "$(dump)" "$before"
 	run -0 --separate-stderr kmaudit-verify -t
-	eq "$output" "1	5	"
+	eq "$output" "1	5		$(tip)"
 }
 
 # --------------------------------------------------------------------- roles
@@ -199,7 +204,7 @@ bad         2"
 	km_config auditor
 	run -0 --separate-stderr kmaudit-verify -t
 	eq "$stderr" ""
-	eq "$output" "1	5	"
+	eq "$output" "1	5		$(tip)"
 }
 
 @test "kmaudit-verify: admin and cron may verify" {
@@ -207,7 +212,7 @@ bad         2"
 		km_config "$r"
 		run -0 --separate-stderr kmaudit-verify -t
 		eq "$stderr" ""
-		eq "$output" "1	1	"
+		eq "$output" "1	1		$(tip)"
 	done
 }
 
@@ -254,7 +259,7 @@ bad         2"
 	unset KM_CONFIG
 	run -0 --separate-stderr kmaudit-verify -t -c km.yaml
 	eq "$stderr" ""
-	eq "$output" "1	1	"
+	eq "$output" "1	1		$(tip)"
 }
 
 # -------------------------------------------------------------------- options
@@ -283,4 +288,43 @@ bad         2"
 	run -2 --separate-stderr kmaudit-verify km.db
 	eq "$output" ""
 	eq "$stderr" "$USAGE"
+}
+
+# ------------------------------------------------------------ anchors
+
+@test "kmaudit-verify: an anchor kept from an earlier run still matches" {
+	resident >/dev/null
+	anchor="$(rows):$(tip)"
+	kmcard-suspend "$(active "$(pesel 800101 0001)")" >/dev/null
+	run -0 --separate-stderr kmaudit-verify -t -a "$anchor"
+	eq "$stderr" ""
+	eq "$output" "1	$(rows)		$(tip)"
+}
+
+@test "kmaudit-verify: rows cut from the end are found by the anchor, exit 1" {
+	resident >/dev/null
+	active "$(pesel 800101 0001)" >/dev/null
+	anchor="$(rows):$(tip)"
+	n=$(rows)
+	sqlite3 km.db "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq > $((n - 2))"
+	run -0 --separate-stderr kmaudit-verify -t
+	run -1 --separate-stderr kmaudit-verify -t -a "$anchor"
+	eq "$output" "0	$((n - 2))	$((n - 1))	"
+	eq "$stderr" "kmaudit-verify: the chain ends at row $((n - 2)), before the anchor row $n: rows were removed"
+}
+
+@test "kmaudit-verify: a chain rewritten up to the anchor row is found, exit 1" {
+	resident >/dev/null
+	anchor="$(rows):$(printf '%064d' 0)"
+	run -1 --separate-stderr kmaudit-verify -t -a "$anchor"
+	eq "$output" "0	$(rows)	$(rows)	"
+	eq "$stderr" "kmaudit-verify: audit row $(rows) does not match the anchor: the chain was rewritten"
+}
+
+@test "kmaudit-verify: a malformed anchor is a usage error" {
+	for a in 1 x:y "0:$(tip)" "1:$(tip)x" "1:$(tip | tr a-f A-F)"; do
+		run -2 --separate-stderr kmaudit-verify -a "$a"
+		eq "$output" ""
+		eq "${stderr_lines[0]}" "kmaudit-verify: -a '$a': not seq:hash"
+	done
 }
