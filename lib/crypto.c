@@ -27,20 +27,17 @@
 #include <openssl/rsa.h>
 
 #include "km-internal.h"
+#include "km-ssl.h"
 
 #define KEYFILE_MAX	(64 * 1024)	/* far above any PEM key we use */
-
-struct km_key {
-	EVP_PKEY	*pkey;
-};
 
 /*
  * Sets err to the formatted message followed by ": " and the reason of
  * the last OpenSSL error, if there is one, and empties the error queue.
  * Returns -1.
  */
-static int KM_PRINTF(3, 4)
-ssl_errf(struct km_err *err, enum km_errclass c, const char *fmt, ...)
+int
+km_ssl_errf(struct km_err *err, enum km_errclass c, const char *fmt, ...)
 {
 	char msg[256], reason[256];
 	unsigned long e;
@@ -203,13 +200,30 @@ km_key_load(struct km_key **kp, const char *path, struct km_err *err)
 		return km_errf(err, KM_EDATA, "key '%s': not an EC or RSA key",
 		    path);
 	}
-	if ((*kp = malloc(sizeof(**kp))) == NULL) {
+	if ((*kp = calloc(1, sizeof(**kp))) == NULL) {
 		EVP_PKEY_free(pkey);
 		return km_errf(err, KM_ESYS, "key '%s': %s", path,
 		    strerror(errno));
 	}
 	(*kp)->pkey = pkey;
 	return 0;
+}
+
+/* Wraps pkey in a struct km_key, taking its reference over. */
+struct km_key *
+km_key_wrap(EVP_PKEY *pkey)
+{
+	struct km_key *k;
+
+	if ((k = malloc(sizeof(*k))) == NULL) {
+		EVP_PKEY_free(pkey);
+		return NULL;
+	}
+	k->pkey = pkey;
+	k->engine = NULL;
+	k->unref = NULL;
+	k->req = NULL;
+	return k;
 }
 
 /* Frees a key from km_key_load(); NULL is fine. */
@@ -219,6 +233,9 @@ km_key_free(struct km_key *k)
 	if (k == NULL)
 		return;
 	EVP_PKEY_free(k->pkey);
+	if (k->engine != NULL && k->unref != NULL)
+		k->unref(k->engine);	/* after the key that uses it */
+	X509_REQ_free(k->req);
 	free(k);
 }
 
@@ -262,7 +279,7 @@ km_key_sign(struct km_key *k, const void *p, size_t n, unsigned char **sig,
 	*sig = NULL;
 	*siglen = 0;
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return ssl_errf(err, KM_ESYS, "cannot sign");
+		return km_ssl_errf(err, KM_ESYS, "cannot sign");
 	if (ctx_init(ctx, k, 1) == -1 ||
 	    EVP_DigestSign(ctx, NULL, &len, p, n) != 1)
 		goto fail;
@@ -280,7 +297,7 @@ km_key_sign(struct km_key *k, const void *p, size_t n, unsigned char **sig,
 fail:
 	EVP_MD_CTX_free(ctx);
 	free(s);
-	return ssl_errf(err, KM_ESYS, "cannot sign");
+	return km_ssl_errf(err, KM_ESYS, "cannot sign");
 }
 
 /*
@@ -299,10 +316,10 @@ km_key_load_public(struct km_key **kp, const char *path, struct km_err *err)
 		return km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
 		    strerror(errno));
 	}
-	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+	pkey = PEM_read_bio_PUBKEY(bio, NULL, nopass, NULL);
 	BIO_free(bio);
 	if (pkey == NULL)
-		return ssl_errf(err, KM_EDATA, "key '%s': not a public key",
+		return km_ssl_errf(err, KM_EDATA, "key '%s': not a public key",
 		    path);
 	if ((*kp = calloc(1, sizeof(**kp))) == NULL) {
 		EVP_PKEY_free(pkey);
@@ -326,10 +343,10 @@ km_key_verify(struct km_key *k, const void *p, size_t n,
 	int rc;
 
 	if ((ctx = EVP_MD_CTX_new()) == NULL)
-		return ssl_errf(err, KM_ESYS, "cannot verify");
+		return km_ssl_errf(err, KM_ESYS, "cannot verify");
 	if (ctx_init(ctx, k, 0) == -1) {
 		EVP_MD_CTX_free(ctx);
-		return ssl_errf(err, KM_ESYS, "cannot verify");
+		return km_ssl_errf(err, KM_ESYS, "cannot verify");
 	}
 	/* 0 is a bad signature; <0 includes one that is not even DER. */
 	rc = EVP_DigestVerify(ctx, sig, siglen, p, n);
@@ -456,7 +473,7 @@ km_cmac_new(struct km_cmac **cp, const unsigned char key[KM_AES_KEYSZ],
 	    !EVP_MAC_init(c->ctx, key, KM_AES_KEYSZ, params)) {
 		EVP_MAC_free(mac);
 		km_cmac_free(c);
-		return ssl_errf(err, KM_ESYS, "cannot start AES-CMAC");
+		return km_ssl_errf(err, KM_ESYS, "cannot start AES-CMAC");
 	}
 	EVP_MAC_free(mac);
 	*cp = c;
@@ -505,7 +522,7 @@ km_aes_cmac(const unsigned char key[KM_AES_KEYSZ], const void *p, size_t n,
 		return -1;
 	rv = km_cmac_update(c, p, n) == 0 && km_cmac_peek(c, NULL, 0, out) == 0;
 	km_cmac_free(c);
-	return rv ? 0 : ssl_errf(err, KM_ESYS, "AES-CMAC failed");
+	return rv ? 0 : km_ssl_errf(err, KM_ESYS, "AES-CMAC failed");
 }
 
 /* One AES-128 block encryption with a ready ECB context. */
@@ -547,7 +564,7 @@ km_an10922(const unsigned char master[KM_AES_KEYSZ], const unsigned char *m,
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL ||
 	    !EVP_EncryptInit_ex(ctx, EVP_aes_128_ecb(), NULL, master, NULL) ||
 	    !EVP_CIPHER_CTX_set_padding(ctx, 0) || aes_block(ctx, zero, l)) {
-		ssl_errf(err, KM_ESYS, "cannot diversify");
+		km_ssl_errf(err, KM_ESYS, "cannot diversify");
 		goto out;
 	}
 	subkey(l, k1);
@@ -562,7 +579,7 @@ km_an10922(const unsigned char master[KM_AES_KEYSZ], const unsigned char *m,
 		for (i = 0; i < 16; i++)
 			y[i] = x[i] ^ d[16 * b + i];
 		if (aes_block(ctx, y, x)) {
-			ssl_errf(err, KM_ESYS, "cannot diversify");
+			km_ssl_errf(err, KM_ESYS, "cannot diversify");
 			goto out;
 		}
 	}
@@ -640,12 +657,12 @@ km_aes_block(const unsigned char key[KM_AES_KEYSZ], const unsigned char in[16],
 	int n = 0, ok;
 
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
-		return ssl_errf(err, KM_ESYS, "AES failed");
+		return km_ssl_errf(err, KM_ESYS, "AES failed");
 	ok = EVP_CipherInit_ex(ctx, EVP_aes_128_ecb(), NULL, key, NULL,
 	    decrypt ? 0 : 1) && EVP_CIPHER_CTX_set_padding(ctx, 0) &&
 	    EVP_CipherUpdate(ctx, out, &n, in, 16) && n == 16;
 	EVP_CIPHER_CTX_free(ctx);
-	return ok ? 0 : ssl_errf(err, KM_ESYS, "AES failed");
+	return ok ? 0 : km_ssl_errf(err, KM_ESYS, "AES failed");
 }
 
 static const unsigned char keywrap_tag[9] = {

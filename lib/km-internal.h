@@ -59,4 +59,5 @@ int	km_isdigits(const char *, size_t n);	/* exactly n digits */
 uint32_t km_get_be(const unsigned char *, int n);
 void	km_put_be(unsigned char *, uint32_t, int n);
 
+
 #endif

@@ -97,6 +97,15 @@ char	km_luhn_digit(const char *payload);		/* the digit to append */
 /* Masks all but the last n characters with '*'. */
 char   *km_mask(const char *s, size_t keep, char *buf, size_t bufsz);
 
+/* util.c -- files. */
+/* Writes n bytes to path atomically: a temporary file in its directory
+ * with mode, fsync'd and renamed into place (with KM_FILE_EXCL, linked:
+ * an existing path is KM_EDATA and left alone; with KM_FILE_NOSYNC, not
+ * fsync'd); a full disk is KM_ETEMP. */
+enum { KM_FILE_EXCL = 1, KM_FILE_NOSYNC = 2 };
+int	km_file_write(const char *path, const void *, size_t n, int mode,
+	    int flags, struct km_err *);
+
 /* money.c -- amounts are int64_t grosze, never floating point. */
 #define KM_MONEY_BUFSZ 32
 /* Parses "12", "12.5", "12.50", "12,50", "-3.00", "1 234,56"; at most two
@@ -237,6 +246,273 @@ int	km_purse_mac(const unsigned char key[KM_AES_KEYSZ],
 	    unsigned counter, int32_t amount, int32_t balance,
 	    unsigned char mac[KM_MACSZ], struct km_err *);
 
+/* pkey.c -- key material of the CA and of signers: generated, written as
+ * passphrase-protected PEM files readable by their owner only, read back
+ * from such files or from an HSM through PKCS#11 (OpenSSL's pkcs11
+ * ENGINE, keys named by RFC 7512 URIs). */
+enum km_keytype {
+	KM_KEY_NONE,		/* none of the types below */
+	KM_KEY_EC256,		/* "ec256": EC P-256 */
+	KM_KEY_EC384,		/* "ec384": EC P-384 */
+	KM_KEY_RSA2048,		/* "rsa2048" */
+	KM_KEY_RSA3072,		/* "rsa3072" */
+	KM_KEY_RSA4096		/* "rsa4096" */
+};
+#define KM_NKEYTYPES 6
+/* "ec256" ... ; KM_KEY_NONE for an unknown name. */
+int	km_keytype_parse(const char *);
+/* "ec256" ...; "none" for KM_KEY_NONE or out of range. */
+const char *km_keytype_name(int);
+/* Describes a key for messages: "ec256", "rsa1024", "ec secp256k1". */
+void	km_key_describe(const struct km_key *, char *buf, size_t sz);
+/* The KM_KEY_* type of a key (KM_KEY_NONE: another size or curve). */
+int	km_key_type(const struct km_key *);
+/* A new key pair of type (not KM_KEY_NONE). */
+int	km_key_generate(struct km_key **, int type, struct km_err *);
+/* Writes the private key to path as PKCS#8 PEM encrypted with
+ * AES-256-CBC under pass (at least 8 bytes; KM_EUSAGE otherwise), with
+ * mode 0600, atomically.  An existing file is KM_EDATA. */
+int	km_key_write(const struct km_key *, const char *path,
+	    const char *pass, struct km_err *);
+/* Where the secrets that open a key come from. */
+struct km_keyopt {
+	const char	*passphrase;	/* of PEM files; NULL: unencrypted */
+	const char	*module;	/* PKCS#11 module, for pkcs11: URIs */
+	const char	*pin;		/* PKCS#11 user PIN; NULL: in the URI */
+};
+/* Opens the private key named by ref: an RFC 7512 URI ("pkcs11:...")
+ * through the pkcs11 ENGINE with opt->module and opt->pin, or else a PEM
+ * file readable by its owner only (km_key_load()'s checks), encrypted
+ * under opt->passphrase or not encrypted.  A wrong passphrase or PIN is
+ * KM_EDATA "key 'ref': wrong passphrase" ("wrong PIN"); a missing module,
+ * token or object KM_EDATA naming it. */
+int	km_key_open(struct km_key **, const char *ref, const struct km_keyopt *,
+	    struct km_err *);
+/* A public key from n bytes of PEM or DER SubjectPublicKeyInfo. */
+int	km_pubkey_parse(struct km_key **, const unsigned char *, size_t,
+	    struct km_err *);
+/* The public half of k as a PEM SubjectPublicKeyInfo; *pem malloc'd and
+ * NUL-terminated. */
+int	km_key_public_pem(const struct km_key *, char **pem, struct km_err *);
+/* SHA-256 of the DER SubjectPublicKeyInfo, in lower-case hex: what the
+ * store knows a key by. */
+int	km_key_id(const struct km_key *, char hex[65], struct km_err *);
+/* 1 if a and b hold the same public key, 0 if not. */
+int	km_key_same(const struct km_key *, const struct km_key *);
+
+/* x509.c -- certificates, requests and CRLs (RFC 5280): built, signed,
+ * parsed and verified. */
+struct km_cert;		/* a certificate; opaque */
+#define KM_SERIALSZ 41	/* up to 20 bytes in upper-case hex */
+#define KM_DNSZ 512
+enum {	/* key usage */
+	KM_KU_DIGITAL_SIGNATURE = 1 << 0,
+	KM_KU_NON_REPUDIATION = 1 << 1,
+	KM_KU_KEY_ENCIPHERMENT = 1 << 2,
+	KM_KU_KEY_AGREEMENT = 1 << 3,
+	KM_KU_KEY_CERT_SIGN = 1 << 4,
+	KM_KU_CRL_SIGN = 1 << 5
+};
+enum {	/* extended key usage */
+	KM_EKU_CLIENT_AUTH = 1 << 0,
+	KM_EKU_EMAIL_PROTECTION = 1 << 1,
+	KM_EKU_OCSP_SIGNING = 1 << 2,
+	KM_EKU_CODE_SIGNING = 1 << 3,
+	KM_EKU_SMARTCARD_LOGON = 1 << 4	/* 1.3.6.1.4.1.311.20.2.2 */
+};
+/* Names as km.yaml(5) writes them: "digitalSignature", "nonRepudiation",
+ * "keyEncipherment", "keyAgreement", "keyCertSign", "cRLSign";
+ * "clientAuth", "emailProtection", "OCSPSigning", "codeSigning",
+ * "msSmartcardLogin".  0 for an unknown name. */
+unsigned km_ku_parse(const char *);
+unsigned km_eku_parse(const char *);
+const char *km_ku_name(unsigned bit);
+const char *km_eku_name(unsigned bit);
+
+struct km_rdn {		/* one attribute of a name */
+	const char	*attr;	/* "C", "O", "OU", "L", "CN", "serialNumber",
+				 * "GN", "SN", "emailAddress",
+				 * "organizationIdentifier" */
+	const char	*value;	/* UTF-8 */
+};
+#define KM_RDNMAX 8
+struct km_certreq {	/* what goes into a certificate */
+	const struct km_key *key;	/* the subject's public key */
+	struct km_rdn	 subject[KM_RDNMAX];
+	size_t		 nsubject;
+	const char	*email;		/* rfc822Name in subjectAltName; NULL */
+	unsigned char	 serial[20];	/* big-endian, positive */
+	size_t		 seriallen;
+	time_t		 not_before, not_after;
+	unsigned	 ku, eku;	/* KM_KU_*, KM_EKU_* (0: no extension) */
+	int		 ca;		/* basicConstraints cA TRUE */
+	int		 pathlen;	/* with ca: -1 no limit */
+	const char	*crl_url;	/* cRLDistributionPoints; NULL none */
+	const char	*ocsp_url;	/* authorityInfoAccess; NULL none */
+	int		 ocsp_nocheck;	/* id-pkix-ocsp-nocheck */
+};
+/* Fills serial with n (8 to 20) random bytes from OpenSSL's CSPRNG, as a
+ * positive integer whose first byte is not zero; hex gets it in
+ * upper-case hex. */
+int	km_serial_random(unsigned char *serial, size_t n,
+	    char hex[KM_SERIALSZ], struct km_err *);
+/* Makes an X.509 v3 certificate from r, signed with SHA-256 (or SHA-384
+ * for an EC P-384 issuer key) by ik, the private key of issuer (NULL:
+ * self-signed; ik must then hold r->key's private half).  Adds the
+ * subjectKeyIdentifier and, but for a self-signed one, the
+ * authorityKeyIdentifier; basicConstraints (critical) and keyUsage
+ * (critical) always.  A value too long for its attribute or an unknown
+ * attribute is KM_EDATA. */
+int	km_cert_make(const struct km_certreq *, struct km_key *ik,
+	    const struct km_cert *issuer, struct km_cert **,
+	    struct km_err *);
+/* A certificate from n bytes of PEM or DER. */
+int	km_cert_parse(struct km_cert **, const unsigned char *, size_t,
+	    struct km_err *);
+/* From a file (PEM or DER); errors name path. */
+int	km_cert_load(struct km_cert **, const char *path, struct km_err *);
+/* All the certificates of a PEM file, in order; *v malloc'd. */
+int	km_cert_load_all(struct km_cert ***v, size_t *n, const char *path,
+	    struct km_err *);
+void	km_cert_free(struct km_cert *);
+/* A new reference to the same certificate. */
+struct km_cert *km_cert_dup(const struct km_cert *);
+/* DER and PEM encodings; *out malloc'd (PEM NUL-terminated). */
+int	km_cert_der(const struct km_cert *, unsigned char **out, size_t *len,
+	    struct km_err *);
+int	km_cert_pem(const struct km_cert *, char **out, struct km_err *);
+struct km_certinfo {
+	char		 serial[KM_SERIALSZ];	/* upper-case hex */
+	char		 subject[KM_DNSZ];	/* RFC 2253, UTF-8 */
+	char		 issuer[KM_DNSZ];
+	char		 cn[KM_DNSZ];		/* commonName; "" if none */
+	char		 serial_number[KM_DNSZ];/* serialNumber attribute */
+	char		 email[KM_DNSZ];	/* first rfc822Name; "" */
+	time_t		 not_before, not_after;
+	char		 key_id[65];		/* km_key_id() of its key */
+	int		 ca;			/* basicConstraints cA */
+	unsigned	 ku, eku;
+};
+int	km_cert_info(const struct km_cert *, struct km_certinfo *,
+	    struct km_err *);
+/* The certificate's public key, a new key. */
+int	km_cert_pubkey(const struct km_cert *, struct km_key **,
+	    struct km_err *);
+/* Verifies cert up to one of trusted (anchors), through untrusted, at
+ * time at (0: now): 0 good; 1 not (err, KM_ENOTFOUND, says why as
+ * OpenSSL's verifier does: "certificate has expired"); -1 error. */
+int	km_cert_verify(const struct km_cert *, struct km_cert *const *trusted,
+	    size_t ntrusted, struct km_cert *const *untrusted,
+	    size_t nuntrusted, time_t at, struct km_err *);
+/* A request: a PKCS#10 CSR (PEM or DER), whose self-signature must
+ * verify, or a bare public key (PEM or DER SubjectPublicKeyInfo).
+ * *key gets the public key, *iscsr whether it was a CSR; name is for
+ * messages: KM_EDATA "request 'name': self-signature does not verify",
+ * "request 'name': neither a CSR nor a public key". */
+int	km_req_parse(const unsigned char *, size_t, const char *name,
+	    struct km_key **key, int *iscsr, struct km_err *);
+
+/* RFC 5280 revocation reasons, by their codes. */
+enum km_reason {
+	KM_RS_UNSPECIFIED = 0,
+	KM_RS_KEY_COMPROMISE = 1,
+	KM_RS_CA_COMPROMISE = 2,
+	KM_RS_AFFILIATION_CHANGED = 3,
+	KM_RS_SUPERSEDED = 4,
+	KM_RS_CESSATION = 5,		/* cessationOfOperation */
+	KM_RS_HOLD = 6,			/* certificateHold */
+	KM_RS_REMOVE = 8,		/* removeFromCRL */
+	KM_RS_PRIVILEGE_WITHDRAWN = 9,
+	KM_RS_AA_COMPROMISE = 10
+};
+/* "keyCompromise", ...; NULL for a code that is none of those. */
+const char *km_reason_name(int);
+/* -1 for an unknown name. */
+int	km_reason_parse(const char *);
+struct km_crl_entry {
+	char		 serial[KM_SERIALSZ];	/* upper-case hex */
+	time_t		 at;			/* revocationDate */
+	int		 reason;		/* KM_RS_*; -1: no reasonCode */
+};
+/* Makes a v2 CRL of issuer signed by ik: cRLNumber number,
+ * authorityKeyIdentifier, thisUpdate and nextUpdate, and the entries (in
+ * any order; sorted by serial in the CRL) with their reason codes.
+ * *der malloc'd. */
+int	km_crl_make(struct km_key *ik, const struct km_cert *issuer,
+	    long long number, time_t this_update, time_t next_update,
+	    const struct km_crl_entry *, size_t n, unsigned char **der,
+	    size_t *len, struct km_err *);
+/* PEM armour of n bytes of DER under label ("X509 CRL"); *pem malloc'd
+ * and NUL-terminated. */
+int	km_pem_encode(const char *label, const unsigned char *der, size_t n,
+	    char **pem, struct km_err *);
+
+/* ocsp.c -- OCSP (RFC 6960): the responder's side. */
+struct km_ocsp_req;	/* a parsed request; opaque */
+/* Parses n bytes of DER: KM_EDATA "malformed OCSP request". */
+int	km_ocsp_req_parse(struct km_ocsp_req **, const unsigned char *,
+	    size_t, struct km_err *);
+void	km_ocsp_req_free(struct km_ocsp_req *);
+size_t	km_ocsp_req_count(const struct km_ocsp_req *);
+/* Request i: the serial it asks about, and *ours whether its CertID
+ * names issuer (issuerNameHash and issuerKeyHash match, with whatever
+ * hash the request used). */
+int	km_ocsp_req_id(const struct km_ocsp_req *, size_t i,
+	    const struct km_cert *issuer, char serial[KM_SERIALSZ], int *ours,
+	    struct km_err *);
+enum { KM_OCSP_GOOD, KM_OCSP_REVOKED, KM_OCSP_UNKNOWN };
+struct km_ocsp_status {
+	int		 status;	/* KM_OCSP_* */
+	time_t		 revoked_at;	/* KM_OCSP_REVOKED */
+	int		 reason;	/* KM_RS_*, -1 none */
+};
+/* A successful basic response to req: one SingleResponse per request,
+ * in order, with st[i]; producedAt and thisUpdate now, nextUpdate
+ * now + next seconds (0: none); the request's nonce copied; responder ID
+ * by key hash; signed by rk and rc's certificate included. */
+int	km_ocsp_resp_make(const struct km_ocsp_req *,
+	    const struct km_ocsp_status *st, struct km_key *rk,
+	    const struct km_cert *rc, time_t now, long next,
+	    unsigned char **der, size_t *len, struct km_err *);
+enum {	/* OCSPResponseStatus */
+	KM_OCSP_MALFORMED = 1,
+	KM_OCSP_INTERNAL = 2,
+	KM_OCSP_TRYLATER = 3,
+	KM_OCSP_UNAUTHORIZED = 6
+};
+/* An unsuccessful response of status (KM_OCSP_MALFORMED, ...). */
+int	km_ocsp_resp_error(int status, unsigned char **der, size_t *len,
+	    struct km_err *);
+
+/* cms.c -- document and e-mail signatures: CMS (RFC 5652) detached,
+ * CAdES-BES (signingCertificateV2), and S/MIME (RFC 8551). */
+enum km_cms_form {
+	KM_CMS_DER,		/* a detached signature, DER (.p7s) */
+	KM_CMS_PEM,		/* the same, PEM ("CMS") */
+	KM_CMS_SMIME		/* an RFC 5322 message in, multipart/signed
+				 * out: the message's own headers (From, To,
+				 * Subject, ...) stay outside; its MIME part
+				 * (text/plain if it has no Content-Type) is
+				 * signed */
+};
+/* Signs what is read from in (to its end) with key k and its
+ * certificate signer, adding the certificates of chain (may be NULL)
+ * to the signature, and writes the result to out. */
+int	km_cms_sign(struct km_key *k, const struct km_cert *signer,
+	    struct km_cert *const *chain, size_t nchain, FILE *in, FILE *out,
+	    enum km_cms_form, struct km_err *);
+/* Verifies a signature: with form KM_CMS_DER or KM_CMS_PEM, sig holds a
+ * detached signature over data; with KM_CMS_SMIME, sig holds the signed
+ * message and data is NULL.  The signer's certificate must chain to
+ * trusted through untrusted (and the certificates in the signature);
+ * *signer gets it.  Returns 0 good; 1 the signature or the chain does
+ * not verify (err, KM_ENOTFOUND, says why); -1 on input that is not a
+ * signature (KM_EDATA) or a failure. */
+int	km_cms_verify(FILE *sig, FILE *data, enum km_cms_form,
+	    struct km_cert *const *trusted, size_t ntrusted,
+	    struct km_cert *const *untrusted, size_t nuntrusted,
+	    struct km_cert **signer, struct km_err *);
+
 /* csv.c -- RFC 4180 CSV: comma separated, double-quoted fields may hold
  * commas, quotes ("") and newlines; CRLF or LF line ends. */
 #define KM_CSV_MAXFIELDS 64
@@ -305,7 +581,45 @@ struct km_cfg {
 		char	*name;		/* reader.name; NULL: the first reader
 					 * that holds a card */
 	} reader;
+	/* ca: the city's CA (kmca-init(1)).  Key references are PEM file
+	 * paths or RFC 7512 "pkcs11:" URIs. */
+	struct {
+		int	 set;		/* the file has a ca section */
+		char	*dir;		/* ca.dir; default "ca" */
+		char	*name;		/* ca.name: O= of every subject */
+		char	 country[3];	/* ca.country */
+		int	 key_type;	/* ca.key_type: KM_KEY_* */
+		char	*root_key;	/* ca.root_key; default DIR/root.key */
+		char	*issuing_key;	/* ca.issuing_key */
+		char	*ocsp_key;	/* ca.ocsp_key */
+		char	*passphrase_file;	/* ca.passphrase_file */
+		char	*pkcs11_module;	/* ca.pkcs11_module */
+		char	*pkcs11_pin_file;	/* ca.pkcs11_pin_file */
+		int	 root_days;	/* ca.root_days */
+		int	 issuing_days;	/* ca.issuing_days */
+		int	 crl_days;	/* ca.crl_days: nextUpdate */
+		char	*crl_url;	/* ca.crl_url */
+		char	*ocsp_url;	/* ca.ocsp_url */
+		/* ca.profiles.<name>, indexed by enum km_profile */
+		struct km_profile {
+			int	 days;		/* .days */
+			unsigned keys;		/* .keys: 1 << KM_KEY_* */
+			unsigned ku;		/* .key_usage: KM_KU_* */
+			unsigned eku;		/* .extended_key_usage */
+		} profile[4];
+	} ca;
 };
+
+/* The certificate profiles of the CA. */
+enum km_profile_id {
+	KM_PROF_CARD_AUTH,	/* "card-auth": the card's authentication */
+	KM_PROF_CARD_SIGN,	/* "card-sign": signature and S/MIME */
+	KM_PROF_OCSP,		/* "ocsp": the OCSP responder */
+	KM_PROF_HOTLIST		/* "hotlist": the hotlist signer */
+};
+#define KM_NPROFILES 4
+const char *km_profile_name(int);
+int	km_profile_parse(const char *);		/* -1 if unknown */
 
 /* path NULL: $KM_CONFIG, then /etc/km/km.yaml.  Unknown keys and wrong
  * types are KM_EDATA errors "file:line:col: ...".  Relative paths in the
@@ -478,6 +792,142 @@ int	km_card_bind(struct km_db *, struct km_card *, const char *uid,
 int	km_uid_check(const char *s, char out[KM_UIDSZ], struct km_err *);
 /* Checks the form of a card number (16 digits, Luhn). */
 int	km_cardno_check(const char *s, struct km_err *);
+
+/* ca.c -- the city's CA in the store: its root and issuing CA, every
+ * certificate it issues (linked to its card), revocation that follows the
+ * card lifecycle in the lifecycle's own transaction, numbered CRLs, and
+ * the answers of the OCSP responder and of signature verification. */
+struct km_ca;		/* the CA opened for work; opaque */
+enum {	/* the keys km_ca_open() opens */
+	KM_CA_ROOT_KEY = 1 << 0,
+	KM_CA_ISSUING_KEY = 1 << 1,
+	KM_CA_OCSP_KEY = 1 << 2
+};
+/* What kmca-init made. */
+struct km_ca_made {
+	char	 root_serial[KM_SERIALSZ];
+	char	 issuing_serial[KM_SERIALSZ];
+	char	 ocsp_serial[KM_SERIALSZ];
+	char	 root_subject[KM_DNSZ];
+	char	 issuing_subject[KM_DNSZ];
+	char	 key_type[16];
+	int	 hsm;		/* the issuing key is in an HSM */
+};
+/* In a transaction: creates the CA of a store that has none: keys (new
+ * passphrase-protected PEM files, or keys already in the HSM for pkcs11:
+ * references), the root's self-signed certificate, the issuing CA's and
+ * the OCSP responder's, all stored and audited, and the files of ca.dir:
+ * root.crt, issuing.crt, ocsp.crt, chain.pem, root.crl, issuing.crl (DER)
+ * and their .pem twins.  A store that has a CA, or a file of ca.dir that
+ * exists already, is KM_EDATA and nothing is written. */
+int	km_ca_init(struct km_db *, const struct km_cfg *, struct km_ca_made *,
+	    struct km_err *);
+/* Opens the CA of the store with the keys asked for; a store without a
+ * CA is KM_EDATA "no CA in the store: run kmca-init". */
+int	km_ca_open(struct km_ca **, struct km_db *, const struct km_cfg *,
+	    unsigned keys, struct km_err *);
+void	km_ca_free(struct km_ca *);
+
+struct km_ca_issued {
+	char	 serial[KM_SERIALSZ];
+	char	 card[KM_CARDNO_LEN + 1];	/* "" for no card */
+	int	 profile;
+	char	 subject[KM_DNSZ];
+	char	 key_type[16];
+	time_t	 not_before, not_after;
+	size_t	 superseded;	/* the card's earlier certificates of the
+				 * profile, revoked as superseded */
+	char	*pem;		/* malloc'd; the caller frees it */
+};
+/* In a transaction: issues a certificate of profile for a request (n
+ * bytes of CSR or bare public key; name for messages).  Card profiles
+ * (card-auth, card-sign) name their card by number, which must be
+ * ordered, personalised or active; the subject comes from the store, not
+ * from the request; card-sign needs the holder's e-mail address.  Other
+ * profiles take cn as the common name.  The key type must be one the
+ * profile allows; the serial is 128 random bits, unique in the store;
+ * validity ends with the card (and the issuing CA).  Earlier good
+ * certificates of the card and profile are revoked as superseded. */
+int	km_ca_sign(struct km_ca *, int profile, const unsigned char *req,
+	    size_t n, const char *name, const char *card, const char *cn,
+	    struct km_ca_issued *, struct km_err *);
+/* The same for a key km_req_parse() read (taken over and freed, also on
+ * failure): so a batch can parse its requests in threads ahead of the
+ * store's one writer. */
+int	km_ca_sign_key(struct km_ca *, int profile, struct km_key *key,
+	    const char *name, const char *card, const char *cn,
+	    struct km_ca_issued *, struct km_err *);
+/* In the lifecycle's transaction (km_life_apply() calls it): the card's
+ * certificates follow event ev: suspend puts good ones on hold
+ * (certificateHold), resume releases them; block revokes them for
+ * keyCompromise, replace for superseded, revoke and expire for
+ * cessationOfOperation.  *n (may be NULL) counts the changed ones. */
+int	km_ca_card_event(struct km_db *, long long card, int ev, size_t *n,
+	    struct km_err *);
+/* In a transaction: revokes the certificate serial for reason
+ * (KM_RS_HOLD: on hold; KM_RS_REMOVE: releases a hold).  Revoking a
+ * revoked one, or releasing one not on hold, is KM_EDATA. */
+int	km_ca_revoke(struct km_db *, const char *serial, int reason,
+	    struct km_err *);
+/* Writes a new CRL of the issuing CA (root too: the root's), numbered one
+ * above the last, in a transaction of its own (not inside another), and
+ * replaces ca.dir/issuing.crl (root.crl) once it is committed.  With
+ * due_only, only when a revocation awaits its CRL: returns 0 then.
+ * Returns 1 written (*number and *entries tell), 0, or -1. */
+int	km_ca_crl(struct km_ca *, int root, int due_only, long long *number,
+	    size_t *entries, struct km_err *);
+/* After a command's commit: when a revocation awaits its CRL, opens the
+ * CA with its issuing key and writes one.  Returns 1 written, 0 none due
+ * (or no CA), -1 (the revocation stands; the CRL is left to kmca-crl). */
+int	km_ca_publish_due(struct km_db *, const struct km_cfg *,
+	    long long *number, struct km_err *);
+
+struct km_certstat {		/* a certificate as the store knows it */
+	char	 serial[KM_SERIALSZ];
+	char	 profile[16];
+	char	 subject[KM_DNSZ];
+	int	 status;	/* KM_OCSP_GOOD or KM_OCSP_REVOKED */
+	int	 hold;		/* revoked for certificateHold */
+	time_t	 revoked_at;
+	int	 reason;	/* KM_RS_*, -1 */
+	time_t	 not_before, not_after;
+	long long card_id;	/* 0: none */
+};
+/* 1 found, 0 not a certificate of this store. */
+int	km_ca_status(struct km_db *, const char *serial, struct km_certstat *,
+	    struct km_err *);
+/* The certificates of a card, oldest first; *v malloc'd. */
+int	km_ca_card_certs(struct km_db *, long long card,
+	    struct km_certstat **v, size_t *n, struct km_err *);
+/* The OCSP responder: answers the DER request req from the store, signed
+ * with the responder's key.  Returns 0 with a successful response; 1 with
+ * an error response (malformedRequest, unauthorized) to send all the
+ * same, err saying why; -1 when nothing can be answered. */
+int	km_ca_ocsp(struct km_ca *, const unsigned char *req, size_t n,
+	    time_t now, unsigned char **resp, size_t *len, struct km_err *);
+
+struct km_signer {		/* who signed, by kmca-verify */
+	struct km_certinfo cert;
+	struct km_certstat st;
+	int	 known;		/* the certificate is in the store */
+	struct km_card card;	/* when st.card_id */
+	struct km_holder holder;
+};
+/* Verifies a signature (km_cms_verify()) against the CA's root, then the
+ * signer's certificate's status in the store.  Returns 0 valid and the
+ * certificate good; 1 not (a signature or chain that fails, a certificate
+ * revoked, on hold, or unknown to the store: err says which); -1 on input
+ * that is not a signature or a failure.  *s is filled as far as known. */
+int	km_ca_verify(struct km_ca *, FILE *sig, FILE *data, enum km_cms_form,
+	    struct km_signer *s, struct km_err *);
+/* Signs a document or a message (km_cms_sign()) with the key keyref
+ * (PEM file or pkcs11: URI; secrets from the config's files or the
+ * environment, km.yaml(5)) and its certificate certpath, and writes an
+ * audit row naming the signer and the SHA-256 of what was signed.  In a
+ * transaction. */
+int	km_doc_sign(struct km_db *, const struct km_cfg *, const char *keyref,
+	    const char *certpath, FILE *in, FILE *out, enum km_cms_form,
+	    char serial[KM_SERIALSZ], char sha256[65], struct km_err *);
 
 /* life.c -- the card lifecycle: one table of allowed transitions. */
 enum km_state {
