@@ -118,6 +118,22 @@ cli_open(struct cli *c, const char *cfgpath, unsigned allowed, int dbflags)
 	km_db_set_actor(c->db, c->user);
 }
 
+/*
+ * After a commit that may have revoked certificates: writes the CRL they
+ * await, when this user can open the issuing key.  When it cannot, the
+ * revocation stands (the OCSP responder tells of it already) and the CRL
+ * is left to kmca-crl: a warning says so; the exit status is not changed.
+ */
+void
+cli_publish(struct cli *c)
+{
+	struct km_err e;
+	long long number;
+
+	if (km_ca_publish_due(c->db, c->cfg, &number, &e) == -1)
+		cli_warn("CRL not written: %s; kmca-crl will write it", e.msg);
+}
+
 int
 cli_close(struct cli *c, int status)
 {

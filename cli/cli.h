@@ -37,6 +37,9 @@ __dead void cli_version(void);
  * failure. */
 void	cli_open(struct cli *, const char *cfgpath, unsigned allowed,
 	    int dbflags);
+/* After a commit: writes the CRL revocations await, or warns that
+ * kmca-crl will (lib/ca.c, km_ca_publish_due()). */
+void	cli_publish(struct cli *);
 /* Checks the writes to stdout, closes everything, returns status. */
 int	cli_close(struct cli *, int status);
 /* Calls fn for each operand or, when there are none, for each non-empty

@@ -150,6 +150,7 @@ cli_life_main(int argc, char *argv[], int ev)
 	}
 	if (km_db_commit(c.db, &e) == -1)
 		cli_die(&c, &e);
+	cli_publish(&c);
 	for (i = 0; i < r.ndone; i++) {
 		km_out_begin(&c.out);
 		km_out_str(&c.out, "number", r.done[i].number);

@@ -87,6 +87,7 @@ main(int argc, char *argv[])
 	}
 	if (km_db_commit(c.db, &e) == -1)
 		cli_die(&c, &e);
+	cli_publish(&c);
 	for (i = 0; i < n; i++) {
 		if (km_card_get(c.db, ids[i], &card, &e) == -1)
 			cli_die(&c, &e);

@@ -127,6 +127,7 @@ main(int argc, char *argv[])
 	}
 	if (km_db_commit(c.db, &e) == -1)
 		cli_die(&c, &e);
+	cli_publish(&c);
 	for (i = 0; i < r.ndone; i++) {
 		km_out_begin(&c.out);
 		km_out_str(&c.out, "number", r.done[i].old.number);

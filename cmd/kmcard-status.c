@@ -56,6 +56,40 @@ show_none(struct km_out *o)
 		km_out_str(o, "history", NULL);
 }
 
+/* The card's certificates from the city CA, oldest first: JSON and
+ * people only (TSV has no lists), and for people only when there are
+ * some. */
+static void
+show_certs(struct cli *c, long long id)
+{
+	struct km_out *o = &c->out;
+	struct km_certstat *v;
+	struct km_err e;
+	char buf[KM_TIME_BUFSZ];
+	size_t n, i;
+
+	if (o->fmt == KM_OUT_TSV)
+		return;
+	if (km_ca_card_certs(c->db, id, &v, &n, &e) == -1)
+		cli_die(c, &e);
+	if (n == 0 && o->fmt == KM_OUT_HUMAN)
+		return;
+	km_out_list_begin(o, "certificates");
+	for (i = 0; i < n; i++) {
+		km_out_item_begin(o);
+		km_out_str(o, "serial", v[i].serial);
+		km_out_str(o, "profile", v[i].profile);
+		km_out_str(o, "status", v[i].status == KM_OCSP_GOOD ? "good" :
+		    v[i].hold ? "hold" : "revoked");
+		km_out_str(o, "reason", v[i].status == KM_OCSP_GOOD ? NULL :
+		    km_reason_name(v[i].reason));
+		km_out_str(o, "not_after", when(c, v[i].not_after, buf));
+		km_out_item_end(o);
+	}
+	km_out_list_end(o);
+	free(v);
+}
+
 /* For people, where chip and card disagree. */
 static const char *
 mismatch_text(unsigned bit, const struct km_chip *chip,
@@ -230,6 +264,7 @@ show(struct cli *c, long long id, const struct km_chip *chip)
 		mism = km_chip_check(chip, &card);
 		show_chip(o, chip, &card, mism);
 	}
+	show_certs(c, id);
 	km_out_end(o);
 	free(ev);
 	nshown++;

@@ -36,6 +36,22 @@
 			    KM_SVC_BENEFITS)
 #define DEF_ENTREPRENEUR (KM_SVC_ID | KM_SVC_ESIGN | KM_SVC_PAYMENTS)
 #define DEF_MAX_ADD		1000
+#define DEF_CA_NAME		"km city card scheme"
+#define DEF_CA_COUNTRY		"PL"
+#define DEF_ROOT_DAYS		7305	/* 20 years */
+#define DEF_ISSUING_DAYS	3652	/* 10 years */
+#define DEF_CRL_DAYS		7
+#define DEF_CARD_KEYS	((1U << KM_KEY_EC256) | (1U << KM_KEY_EC384) | \
+			    (1U << KM_KEY_RSA3072) | (1U << KM_KEY_RSA4096))
+
+/* The profiles' defaults, indexed by enum km_profile_id. */
+static const struct km_profile def_profiles[KM_NPROFILES] = {
+	{ 1826, DEF_CARD_KEYS, KM_KU_DIGITAL_SIGNATURE, KM_EKU_CLIENT_AUTH },
+	{ 1826, DEF_CARD_KEYS, KM_KU_DIGITAL_SIGNATURE |
+	    KM_KU_NON_REPUDIATION, KM_EKU_EMAIL_PROTECTION },
+	{ 365, DEF_CARD_KEYS, KM_KU_DIGITAL_SIGNATURE, KM_EKU_OCSP_SIGNING },
+	{ 1826, DEF_CARD_KEYS, KM_KU_DIGITAL_SIGNATURE, 0 }
+};
 
 /* Indexed by bit number, as enum km_role and enum km_service are. */
 static const char *const role_names[KM_NROLES] = {
@@ -52,7 +68,13 @@ enum ktype {
 	K_INT,		/* an integer from min to max */
 	K_IIN,		/* exactly 6 digits, into char[7] */
 	K_SVCS,		/* service names, a list or one string, into unsigned */
-	K_LIST		/* strings, a list or one string, into char ** */
+	K_LIST,		/* strings, a list or one string, into char ** */
+	K_KEYREF,	/* a "pkcs11:" URI as it is, or else a K_PATH */
+	K_KEYTYPE,	/* one key type name, into int */
+	K_KEYTYPES,	/* key type names, into unsigned 1 << KM_KEY_* */
+	K_KU,		/* key usage names, into unsigned KM_KU_* */
+	K_EKU,		/* extended key usage names, into unsigned */
+	K_CC		/* two capital letters, into char[3] */
 };
 
 struct key {
@@ -121,6 +143,51 @@ static const struct key reader_keys[] = {
 	END
 };
 
+#define PROFILE_KEYS(i) \
+	INT("days", ca.profile[i].days, 1, 36500), \
+	VALUE("keys", K_KEYTYPES, ca.profile[i].keys), \
+	VALUE("key_usage", K_KU, ca.profile[i].ku), \
+	VALUE("extended_key_usage", K_EKU, ca.profile[i].eku), \
+	END
+
+static const struct key prof_auth_keys[] = { PROFILE_KEYS(0) };
+static const struct key prof_sign_keys[] = { PROFILE_KEYS(1) };
+static const struct key prof_ocsp_keys[] = { PROFILE_KEYS(2) };
+static const struct key prof_hotlist_keys[] = { PROFILE_KEYS(3) };
+
+/* Indexed by enum km_profile_id. */
+static const char *const profile_names[KM_NPROFILES] = {
+	"card-auth", "card-sign", "ocsp", "hotlist"
+};
+
+static const struct key profiles_keys[] = {
+	SECTION("card-auth", prof_auth_keys),
+	SECTION("card-sign", prof_sign_keys),
+	SECTION("ocsp", prof_ocsp_keys),
+	SECTION("hotlist", prof_hotlist_keys),
+	END
+};
+
+static const struct key ca_keys[] = {
+	VALUE("dir", K_PATH, ca.dir),
+	STR("name", ca.name, 48),
+	VALUE("country", K_CC, ca.country),
+	VALUE("key_type", K_KEYTYPE, ca.key_type),
+	VALUE("root_key", K_KEYREF, ca.root_key),
+	VALUE("issuing_key", K_KEYREF, ca.issuing_key),
+	VALUE("ocsp_key", K_KEYREF, ca.ocsp_key),
+	VALUE("passphrase_file", K_PATH, ca.passphrase_file),
+	VALUE("pkcs11_module", K_PATH, ca.pkcs11_module),
+	VALUE("pkcs11_pin_file", K_PATH, ca.pkcs11_pin_file),
+	INT("root_days", ca.root_days, 1, 36500),
+	INT("issuing_days", ca.issuing_days, 1, 36500),
+	INT("crl_days", ca.crl_days, 1, 365),
+	STR("crl_url", ca.crl_url, 1024),
+	STR("ocsp_url", ca.ocsp_url, 1024),
+	SECTION("profiles", profiles_keys),
+	END
+};
+
 static const struct key top_keys[] = {
 	SECTION("store", store_keys),
 	SECTION("roles", roles_keys),
@@ -128,6 +195,7 @@ static const struct key top_keys[] = {
 	SECTION("keys", keys_keys),
 	SECTION("blacklist", blacklist_keys),
 	SECTION("reader", reader_keys),
+	SECTION("ca", ca_keys),
 	END
 };
 
@@ -391,6 +459,57 @@ load_list(struct loader *l, const yaml_node_t *n, const char *what,
 	return 0;
 }
 
+/* One name of a K_KEYTYPES, K_KU or K_EKU list: its bit, or 0. */
+static unsigned
+bit_of(enum ktype t, const char *v)
+{
+	int kt;
+
+	switch (t) {
+	case K_KEYTYPES:
+		kt = km_keytype_parse(v);
+		return kt == KM_KEY_NONE ? 0 : 1U << kt;
+	case K_KU:
+		return km_ku_parse(v);
+	default:
+		return km_eku_parse(v);
+	}
+}
+
+/* A list of names (or one) into bits; an unknown name is an error. */
+static int
+load_bits(struct loader *l, const yaml_node_t *n, enum ktype t,
+    const char *what, unsigned *out)
+{
+	yaml_node_item_t *it;
+	const yaml_node_t *in;
+	const char *v;
+	unsigned bits = 0, b;
+
+	if (n->type == YAML_MAPPING_NODE)
+		return errat(l, n, "'%s' must be a list of names", what);
+	it = n->type == YAML_SEQUENCE_NODE ? n->data.sequence.items.start :
+	    NULL;
+	for (;;) {
+		if (it == NULL)
+			in = n;
+		else if (it < n->data.sequence.items.top)
+			in = yaml_document_get_node(l->doc, *it);
+		else
+			break;
+		if ((v = text(l, in, what)) == NULL)
+			return -1;
+		if ((b = bit_of(t, v)) == 0)
+			return errat(l, in, "'%s': unknown name '%s'", what, v);
+		bits |= b;
+		if (it == NULL)
+			break;
+		it++;
+	}
+	*out = bits;
+	return 0;
+}
+
 static int	load_map(struct loader *, const yaml_node_t *,
 		    const struct key *, const char *);
 
@@ -409,6 +528,8 @@ load_value(struct loader *l, const yaml_node_t *n, const struct key *k,
 	case K_MAP:
 		if (n->type != YAML_MAPPING_NODE)
 			return errat(l, n, "'%s' must be a mapping", what);
+		if (k->sub == ca_keys)
+			l->cfg->ca.set = 1;
 		return load_map(l, n, k->sub, what);
 	case K_PATH:
 		if ((v = text(l, n, what)) == NULL)
@@ -442,6 +563,35 @@ load_value(struct loader *l, const yaml_node_t *n, const struct key *k,
 		return load_svcs(l, n, what, field);
 	case K_LIST:
 		return load_list(l, n, what, field);
+	case K_KEYREF:
+		if ((v = text(l, n, what)) == NULL)
+			return -1;
+		if (v[0] == '\0')
+			return errat(l, n, "'%s' must not be empty", what);
+		if ((*(char **)field = strncmp(v, "pkcs11:", 7) == 0 ?
+		    strdup(v) : resolve(l, v)) == NULL)
+			return nomem(l);
+		return 0;
+	case K_KEYTYPE:
+		if ((v = text(l, n, what)) == NULL)
+			return -1;
+		if ((*(int *)field = km_keytype_parse(v)) == KM_KEY_NONE)
+			return errat(l, n, "'%s': unknown key type '%s' (ec256, "
+			    "ec384, rsa2048, rsa3072, rsa4096)", what, v);
+		return 0;
+	case K_KEYTYPES:
+	case K_KU:
+	case K_EKU:
+		return load_bits(l, n, k->type, what, field);
+	case K_CC:
+		if ((v = text(l, n, what)) == NULL)
+			return -1;
+		if (strlen(v) != 2 || v[0] < 'A' || v[0] > 'Z' ||
+		    v[1] < 'A' || v[1] > 'Z')
+			return errat(l, n, "'%s' must be two capital letters",
+			    what);
+		km_strlcpy(field, v, 3);
+		return 0;
 	}
 	return errat(l, n, "'%s' has no type", what);
 }
@@ -517,6 +667,57 @@ load_stream(struct loader *l, yaml_parser_t *parser)
 	return rv;
 }
 
+/* dir/name, malloc'd. */
+static char *
+join(const char *dir, const char *name)
+{
+	size_t n = strlen(dir) + strlen(name) + 2;
+	char *s;
+
+	if ((s = malloc(n)) != NULL)
+		snprintf(s, n, "%s/%s", dir, name);
+	return s;
+}
+
+/* The ca section's defaults that depend on other keys. */
+static int
+ca_defaults(struct loader *l)
+{
+	struct km_cfg *c = l->cfg;
+
+	if (c->ca.dir == NULL && (c->ca.dir = resolve(l, "ca")) == NULL)
+		return nomem(l);
+	if (c->ca.name == NULL && (c->ca.name = strdup(DEF_CA_NAME)) == NULL)
+		return nomem(l);
+	if ((c->ca.root_key == NULL &&
+	    (c->ca.root_key = join(c->ca.dir, "root.key")) == NULL) ||
+	    (c->ca.issuing_key == NULL &&
+	    (c->ca.issuing_key = join(c->ca.dir, "issuing.key")) == NULL) ||
+	    (c->ca.ocsp_key == NULL &&
+	    (c->ca.ocsp_key = join(c->ca.dir, "ocsp.key")) == NULL))
+		return nomem(l);
+	return 0;
+}
+
+const char *
+km_profile_name(int p)
+{
+	if (p < 0 || p >= KM_NPROFILES)
+		return "unknown";
+	return profile_names[p];
+}
+
+int
+km_profile_parse(const char *s)
+{
+	int i;
+
+	for (i = 0; i < KM_NPROFILES; i++)
+		if (strcmp(s, profile_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 /*
  * Reads the configuration into *cfgp, to be freed with km_cfg_free().
  * path names the file; when it is NULL, $KM_CONFIG names it if set and not
@@ -582,15 +783,21 @@ km_cfg_load(struct km_cfg **cfgp, const char *path, struct km_err *err)
 	cfg->cards.resident = DEF_RESIDENT;
 	cfg->cards.entrepreneur = DEF_ENTREPRENEUR;
 	cfg->blacklist.max_add = DEF_MAX_ADD;
+	cfg->ca.key_type = KM_KEY_EC256;
+	km_strlcpy(cfg->ca.country, DEF_CA_COUNTRY, sizeof(cfg->ca.country));
+	cfg->ca.root_days = DEF_ROOT_DAYS;
+	cfg->ca.issuing_days = DEF_ISSUING_DAYS;
+	cfg->ca.crl_days = DEF_CRL_DAYS;
+	memcpy(cfg->ca.profile, def_profiles, sizeof(def_profiles));
 	l.cfg = cfg;
 
-	if (load_stream(&l, &parser) == -1)
+	if (load_stream(&l, &parser) == -1 || ca_defaults(&l) == -1)
 		goto out;
 	if (cfg->store.path == NULL) {
 		km_errf(err, KM_EDATA, "%s: missing key 'store.path'", path);
 		goto out;
 	}
-	if (cfg->keys.hotlist_signer != NULL &&
+	if ((cfg->keys.hotlist_signer != NULL || cfg->ca.set) &&
 	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
 		km_errf(err, KM_EDATA, "config '%s' names key material and is "
 		    "writable by others", path);
@@ -627,6 +834,16 @@ km_cfg_free(struct km_cfg *cfg)
 	free(cfg->keys.hotlist_signer);
 	free(cfg->keys.hotlist_verify);
 	free(cfg->reader.name);
+	free(cfg->ca.dir);
+	free(cfg->ca.name);
+	free(cfg->ca.root_key);
+	free(cfg->ca.issuing_key);
+	free(cfg->ca.ocsp_key);
+	free(cfg->ca.passphrase_file);
+	free(cfg->ca.pkcs11_module);
+	free(cfg->ca.pkcs11_pin_file);
+	free(cfg->ca.crl_url);
+	free(cfg->ca.ocsp_url);
 	free(cfg);
 }
 

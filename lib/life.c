@@ -6,7 +6,8 @@
  * in step: a suspended, blocked, replaced or revoked card is listed; a
  * resumed or expired one is taken off (an expired chip's own date stops
  * it); and a temporary card is listed when the card it stood in for is
- * collected, as its chip's date is still good.
+ * collected, as its chip's date is still good.  The card's certificates
+ * follow in the same transaction (km_ca_card_event(), lib/ca.c).
  *
  *	ordered ──personalise──▶ personalised ──activate──▶ active
  *	active ──suspend──▶ suspended ──resume──▶ active
@@ -247,6 +248,9 @@ km_life_apply(struct km_db *db, const struct km_cfg *cfg, struct km_card *c,
 	    "suspend" : "*", &changed, err) == -1)
 		return -1;
 	if (fx != 0 && km_bl_listed(db, c->number, &c->listed, err) == -1)
+		return -1;
+	/* The card's certificates follow, in the same transaction. */
+	if (km_ca_card_event(db, c->id, ev, NULL, err) == -1)
 		return -1;
 	if (ev == KM_EV_ACTIVATE)
 		return end_temporaries(db, cfg, c, err);

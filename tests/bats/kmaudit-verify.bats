@@ -227,10 +227,10 @@ bad         2"
 }
 
 @test "kmaudit-verify: a store at another schema version is exit 3" {
-	sqlite3 km.db 'PRAGMA user_version = 2'
+	sqlite3 km.db 'PRAGMA user_version = 99'
 	run -3 --separate-stderr kmaudit-verify
 	eq "$output" ""
-	eq "$stderr" "kmaudit-verify: store '$PWD/km.db' is at schema version 2, these programs need 1 (run kmdb-init)"
+	eq "$stderr" "kmaudit-verify: store '$PWD/km.db' is at schema version 99, these programs need 2 (run kmdb-init)"
 }
 
 @test "kmaudit-verify: a store that cannot be opened is exit 5" {

@@ -577,11 +577,11 @@ kmcard-issue: 1 of 2 applications refused: nothing written"
 }
 
 @test "kmcard-issue: a store at another schema version is exit 3" {
-	sqlite3 km.db 'PRAGMA user_version = 2'
+	sqlite3 km.db 'PRAGMA user_version = 99'
 	before=$(dump)
 	run -3 --separate-stderr kmcard-issue -t "${RES[@]}"
 	eq "$output" ""
-	eq "$stderr" "kmcard-issue: store '$PWD/km.db' is at schema version 2, these programs need 1 (run kmdb-init)"
+	eq "$stderr" "kmcard-issue: store '$PWD/km.db' is at schema version 99, these programs need 2 (run kmdb-init)"
 	eq "$(dump)" "$before"
 }
 

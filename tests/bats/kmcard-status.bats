@@ -100,7 +100,7 @@ history
 	run -0 --separate-stderr kmcard-status -j "$n"
 	eq "$stderr" ""
 	ord=$(col ordered_at "$n")
-	eq "$output" "{\"number\":\"$n\",\"type\":\"resident\",\"state\":\"ordered\",\"reason\":null,\"holder\":\"Jan Kowalski\",\"holder_id\":1,\"company\":null,\"nip\":null,\"regon\":null,\"pesel\":\"44051401359\",\"street\":\"ul. Długa 5\",\"postcode\":\"00-950\",\"city\":\"Warszawa\",\"email\":\"jan@example.pl\",\"phone\":\"600100200\",\"services\":[\"identification\",\"eticket\",\"payments\",\"benefits\"],\"chip_uid\":null,\"ordered\":\"$ord\",\"since\":\"$ord\",\"expires\":\"$(col expires_at "$n")\",\"replaces\":null,\"replaced_by\":null,\"hotlisted\":false,\"history\":[{\"at\":\"$(at "$n" 1)\",\"from\":null,\"to\":\"ordered\",\"reason\":null,\"by\":\"$(id -un)\",\"note\":\"application\"}]}"
+	eq "$output" "{\"number\":\"$n\",\"type\":\"resident\",\"state\":\"ordered\",\"reason\":null,\"holder\":\"Jan Kowalski\",\"holder_id\":1,\"company\":null,\"nip\":null,\"regon\":null,\"pesel\":\"44051401359\",\"street\":\"ul. Długa 5\",\"postcode\":\"00-950\",\"city\":\"Warszawa\",\"email\":\"jan@example.pl\",\"phone\":\"600100200\",\"services\":[\"identification\",\"eticket\",\"payments\",\"benefits\"],\"chip_uid\":null,\"ordered\":\"$ord\",\"since\":\"$ord\",\"expires\":\"$(col expires_at "$n")\",\"replaces\":null,\"replaced_by\":null,\"hotlisted\":false,\"history\":[{\"at\":\"$(at "$n" 1)\",\"from\":null,\"to\":\"ordered\",\"reason\":null,\"by\":\"$(id -un)\",\"note\":\"application\"}],\"certificates\":[]}"
 	jq -e . <<<"$output" >/dev/null
 }
 

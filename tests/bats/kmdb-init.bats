@@ -27,19 +27,19 @@ eq() {
 
 USAGE='usage: kmdb-init [-v] [-c config]'
 
-@test "kmdb-init: creates the store at schema version 1, in WAL mode" {
+@test "kmdb-init: creates the store at schema version 2, in WAL mode" {
 	[ ! -e km.db ]
 	run -0 --separate-stderr kmdb-init
 	eq "$output" ""
 	eq "$stderr" ""
 	[ -f km.db ]
-	eq "$(sqlite3 km.db 'PRAGMA user_version')" 1
+	eq "$(sqlite3 km.db 'PRAGMA user_version')" 2
 	eq "$(sqlite3 km.db 'PRAGMA journal_mode')" wal
 	eq "$(sqlite3 km.db .tables | tr -s ' \n' '\n' | sort | paste -sd' ')" \
-	    "audit card card_event counter holder hotlist hotlist_event hotlist_version"
+	    "audit ca card card_event cert counter crl holder hotlist hotlist_event hotlist_version"
 	# The migration is the first audit row.
 	eq "$(sqlite3 km.db 'SELECT seq, actor, action, subject, detail FROM audit')" \
-	    "1|$(id -un)|store.migrate|$PWD/km.db|schema 0 -> 1"
+	    "1|$(id -un)|store.migrate|$PWD/km.db|schema 0 -> 2"
 }
 
 @test "kmdb-init: the store it creates verifies and is usable" {
@@ -53,10 +53,10 @@ USAGE='usage: kmdb-init [-v] [-c config]'
 @test "kmdb-init: -v says what it did, and that a second run found it done" {
 	run -0 --separate-stderr kmdb-init -v
 	eq "$output" ""
-	eq "$stderr" "kmdb-init: store '$PWD/km.db' at schema version 1"
+	eq "$stderr" "kmdb-init: store '$PWD/km.db' at schema version 2"
 	run -0 --separate-stderr kmdb-init -v
 	eq "$output" ""
-	eq "$stderr" "kmdb-init: store '$PWD/km.db' at schema version 1 already"
+	eq "$stderr" "kmdb-init: store '$PWD/km.db' at schema version 2 already"
 }
 
 @test "kmdb-init: running again is a no-op" {
@@ -67,15 +67,15 @@ USAGE='usage: kmdb-init [-v] [-c config]'
 	eq "$output" ""
 	eq "$stderr" ""
 	eq "$(dump)" "$before"
-	eq "$(sqlite3 km.db 'PRAGMA user_version')" 1
+	eq "$(sqlite3 km.db 'PRAGMA user_version')" 2
 	eq "$(sqlite3 km.db "SELECT count(*) FROM audit WHERE action = 'store.migrate'")" 1
 }
 
-@test "kmdb-init: migrates an empty store file (version 0) to version 1" {
+@test "kmdb-init: migrates an empty store file (version 0) to version 2" {
 	: >km.db
 	run -0 --separate-stderr kmdb-init
 	eq "$stderr" ""
-	eq "$(sqlite3 km.db 'PRAGMA user_version')" 1
+	eq "$(sqlite3 km.db 'PRAGMA user_version')" 2
 	eq "$(sqlite3 km.db 'PRAGMA journal_mode')" wal
 }
 
@@ -89,7 +89,7 @@ USAGE='usage: kmdb-init [-v] [-c config]'
 	# Relative paths are taken against the config's directory.
 	[ -f other/other.db ]
 	[ ! -e km.db ]
-	eq "$(sqlite3 other/other.db 'PRAGMA user_version')" 1
+	eq "$(sqlite3 other/other.db 'PRAGMA user_version')" 2
 }
 
 @test "kmdb-init: a config that cannot be read is exit 3" {
@@ -175,13 +175,28 @@ USAGE='usage: kmdb-init [-v] [-c config]'
 
 @test "kmdb-init: a store at a newer schema version is refused and left alone" {
 	run -0 --separate-stderr kmdb-init
-	sqlite3 km.db 'PRAGMA user_version = 2'
+	sqlite3 km.db 'PRAGMA user_version = 99'
 	before=$(dump)
 	run -3 --separate-stderr kmdb-init
 	eq "$output" ""
-	eq "$stderr" "kmdb-init: store '$PWD/km.db' is at schema version 2, newer than these programs (1)"
+	eq "$stderr" "kmdb-init: store '$PWD/km.db' is at schema version 99, newer than these programs (2)"
 	eq "$(dump)" "$before"
+	eq "$(sqlite3 km.db 'PRAGMA user_version')" 99
+}
+
+@test "kmdb-init: a store of schema version 1 gains the CA's tables" {
+	sqlite3 km.db < "$KM_ROOT/lib/schema/001-register.sql"
+	sqlite3 km.db 'PRAGMA user_version = 1'
+	resident_v1=$(sqlite3 km.db "SELECT count(*) FROM card")
+	run -0 --separate-stderr kmdb-init -v
+	eq "$output" ""
+	eq "$stderr" "kmdb-init: store '$PWD/km.db' at schema version 2"
 	eq "$(sqlite3 km.db 'PRAGMA user_version')" 2
+	eq "$(sqlite3 km.db "SELECT detail FROM audit WHERE action = 'store.migrate'")" \
+	    "schema 1 -> 2"
+	eq "$(sqlite3 km.db "SELECT count(*) FROM cert")" 0
+	eq "$resident_v1" 0
+	run -0 --separate-stderr kmaudit-verify
 }
 
 @test "kmdb-init: a file that is not a store is refused and left alone" {
@@ -204,7 +219,7 @@ USAGE='usage: kmdb-init [-v] [-c config]'
 	eq "$(sqlite3 km.db 'SELECT count(*) FROM sqlite_schema')" 0
 	# Once the other writer is done, it goes through.
 	run -0 --separate-stderr kmdb-init
-	eq "$(sqlite3 km.db 'PRAGMA user_version')" 1
+	eq "$(sqlite3 km.db 'PRAGMA user_version')" 2
 }
 
 @test "kmdb-init: a store that cannot be opened is a system failure, exit 5" {

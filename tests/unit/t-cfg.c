@@ -711,6 +711,76 @@ test_example(void)
 	km_cfg_free(cfg);
 }
 
+/* The ca section: defaults that hang on ca.dir, pkcs11: URIs kept as
+ * they are, paths resolved, lists of names into bits, and refusals. */
+static void
+test_ca(void)
+{
+	struct km_cfg *cfg;
+	char want[PATH_MAX + 32];
+
+	if ((cfg = loads("ca1.yaml", "store:\n  path: km.db\n",
+	    "ca defaults")) != NULL) {
+		snprintf(want, sizeof(want), "%s/ca", dir);
+		is_str(cfg->ca.dir, want, "ca defaults: dir beside the file");
+		snprintf(want, sizeof(want), "%s/ca/issuing.key", dir);
+		is_str(cfg->ca.issuing_key, want, "ca defaults: issuing key");
+		is(cfg->ca.set, 0, "ca defaults: no ca section");
+		is(cfg->ca.key_type, KM_KEY_EC256, "ca defaults: ec256");
+		is_str(cfg->ca.country, "PL", "ca defaults: PL");
+		is(cfg->ca.crl_days, 7, "ca defaults: crl_days 7");
+		is(cfg->ca.profile[KM_PROF_CARD_SIGN].ku,
+		    KM_KU_DIGITAL_SIGNATURE | KM_KU_NON_REPUDIATION,
+		    "ca defaults: card-sign key usage");
+		is(cfg->ca.profile[KM_PROF_CARD_AUTH].keys & (1U <<
+		    KM_KEY_RSA2048), 0, "ca defaults: rsa2048 not allowed");
+		km_cfg_free(cfg);
+	}
+	if ((cfg = loads("ca2.yaml", "store:\n  path: km.db\nca:\n"
+	    "  dir: /srv/ca\n  key_type: rsa3072\n"
+	    "  issuing_key: \"pkcs11:token=KM;object=issuing;type=private\"\n"
+	    "  ocsp_key: keys/ocsp.pem\n  country: DE\n"
+	    "  profiles:\n    card-auth:\n      days: 30\n"
+	    "      keys: [ec384, rsa2048]\n"
+	    "      extended_key_usage: [clientAuth, msSmartcardLogin]\n",
+	    "ca set")) != NULL) {
+		is(cfg->ca.set, 1, "ca set: section seen");
+		is_str(cfg->ca.issuing_key,
+		    "pkcs11:token=KM;object=issuing;type=private",
+		    "ca set: a pkcs11 URI is kept as it is");
+		snprintf(want, sizeof(want), "%s/keys/ocsp.pem", dir);
+		is_str(cfg->ca.ocsp_key, want, "ca set: a path is resolved");
+		is_str(cfg->ca.root_key, "/srv/ca/root.key",
+		    "ca set: root key defaults into ca.dir");
+		is(cfg->ca.key_type, KM_KEY_RSA3072, "ca set: rsa3072");
+		is(cfg->ca.profile[KM_PROF_CARD_AUTH].days, 30, "ca set: days");
+		is(cfg->ca.profile[KM_PROF_CARD_AUTH].keys,
+		    (1U << KM_KEY_EC384) | (1U << KM_KEY_RSA2048),
+		    "ca set: keys");
+		is(cfg->ca.profile[KM_PROF_CARD_AUTH].eku,
+		    KM_EKU_CLIENT_AUTH | KM_EKU_SMARTCARD_LOGON, "ca set: eku");
+		is(cfg->ca.profile[KM_PROF_OCSP].eku, KM_EKU_OCSP_SIGNING,
+		    "ca set: other profiles keep their defaults");
+		km_cfg_free(cfg);
+	}
+	fails("ca3.yaml", "store:\n  path: km.db\nca:\n  key_type: dsa\n",
+	    "4:13: 'ca.key_type': unknown key type 'dsa' (ec256, ec384, "
+	    "rsa2048, rsa3072, rsa4096)", "ca: unknown key type");
+	fails("ca4.yaml", "store:\n  path: km.db\nca:\n  profiles:\n"
+	    "    card-sign:\n      key_usage: [digitalSignature, signing]\n",
+	    "6:37: 'ca.profiles.card-sign.key_usage': unknown name 'signing'",
+	    "ca: unknown key usage");
+	fails("ca5.yaml", "store:\n  path: km.db\nca:\n  profiles:\n"
+	    "    tls:\n      days: 1\n",
+	    "5:5: unknown key 'ca.profiles.tls'", "ca: unknown profile");
+	fails("ca6.yaml", "store:\n  path: km.db\nca:\n  country: pl\n",
+	    "4:12: 'ca.country' must be two capital letters",
+	    "ca: country");
+	is(km_profile_parse("card-auth"), KM_PROF_CARD_AUTH, "profile parse");
+	is(km_profile_parse("nope"), -1, "profile parse: unknown");
+	is_str(km_profile_name(KM_PROF_HOTLIST), "hotlist", "profile name");
+}
+
 int
 main(void)
 {
@@ -734,6 +804,7 @@ main(void)
 	test_writable();
 	test_services();
 	test_example();
+	test_ca();
 
 	for (i = 0; i < nfiles; i++)
 		if (unlink(files[i]) == -1)
