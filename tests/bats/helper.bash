@@ -4,7 +4,7 @@
 bats_require_minimum_version 1.5.0
 
 KM_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-PATH="$KM_ROOT/cmd:$PATH"
+PATH="${KM_BIN:-$KM_ROOT/cmd}:$PATH"
 export LC_ALL=C.UTF-8
 unset KM_CONFIG
 
@@ -140,4 +140,54 @@ rec() {
 	printf 'number      %s\nstate       %s\n' "$1" "$2"
 	if [ -n "$3" ]; then printf 'reason      %s\n' "$3"; fi
 	printf 'hotlisted   %s\n' "$4"
+}
+
+# The CA.
+
+# The city here offers the electronic signature on the Resident Card too
+# (the card-sign profile needs a card with the esignature service).
+KM_CA_YAML='cards:
+  resident:
+    services: [identification, eticket, payments, benefits, esignature]
+ca:
+  name: Gmina Testowo
+  passphrase_file: ca.pass
+  crl_url: http://pki.example.pl/issuing.crl
+  ocsp_url: http://pki.example.pl/ocsp'
+
+# km_ca_setup: km_setup with a ca section, then the CA made by kmca-init,
+# its passphrase in ca.pass.
+km_ca_setup() {
+	KM_EXTRA="$KM_CA_YAML${KM_EXTRA:+
+$KM_EXTRA}" km_setup || return 1
+	printf 'correct horse battery staple\n' > ca.pass
+	chmod 0600 ca.pass
+	kmca-init >/dev/null
+}
+
+# keypair NAME [ec256|ec384|rsa2048|rsa3072|rsa1024]: NAME.key, NAME.csr
+# (its CSR) and NAME.pub (its public key), made by openssl.
+keypair() {
+	case ${2:-ec256} in
+	ec256) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 ;;
+	ec384) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 ;;
+	rsa*) openssl genpkey -algorithm RSA -pkeyopt "rsa_keygen_bits:${2#rsa}" ;;
+	esac > "$1.key" 2>/dev/null || return 1
+	chmod 0600 "$1.key"
+	openssl req -new -key "$1.key" -subj "/CN=$1" -out "$1.csr" 2>/dev/null &&
+	    openssl pkey -in "$1.key" -pubout -out "$1.pub" 2>/dev/null
+}
+
+# ocsp_status CERT: asks kmca-ocsp about CERT through openssl ocsp and
+# prints openssl's verdict lines ("Response verify OK", "CERT: good", ...).
+# openssl builds its own request again from -cert when it checks a
+# response, with a new nonce: so this one asks without a nonce (the nonce is
+# tested apart, with -reqin alone).
+ocsp_status() {
+	openssl ocsp -issuer ca/issuing.crt -cert "$1" -no_nonce \
+	    -reqout "$1.req" 2>/dev/null >/dev/null &&
+	    kmca-ocsp < "$1.req" > "$1.resp" &&
+	    openssl ocsp -respin "$1.resp" -no_nonce -issuer ca/issuing.crt \
+	    -CAfile ca/chain.pem -cert "$1" 2>&1 |
+	    grep -E "^$1: |Response verify|Reason:"
 }
