@@ -148,7 +148,7 @@ main(int argc, char *argv[])
 	struct km_err e;
 	struct km_ca *ca;
 	unsigned char *req = NULL, *resp;
-	size_t len, rlen;
+	size_t len = 0, rlen = 0;
 	const char *cfgpath = NULL;
 	int ch, rc;
 

@@ -236,8 +236,9 @@ read_dir(struct queue *q)
 				goto nomem;
 			names = nn;
 		}
-		if ((names[n++] = strdup(de->d_name)) == NULL)
+		if ((names[n] = strdup(de->d_name)) == NULL)
 			goto nomem;
+		n++;
 	}
 	closedir(d);
 	if (n > 0)
@@ -255,6 +256,10 @@ read_dir(struct queue *q)
 	finish(q, &j, KM_EOK, NULL);
 	return;
 nomem:
+	closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
 	finish(q, &j, KM_ESYS, "out of memory");
 }
 

@@ -211,3 +211,18 @@ kmcard-suspend: 1 of 2 cards refused: nothing changed" ]
 	[ "$(sha256sum < ca/issuing.crl)" = "$crl" ]
 	both good/ good -
 }
+
+@test "lifecycle: kmcard-status lists the card's certificates with their status" {
+	kmcard-suspend "$N" >/dev/null
+	run -0 --separate-stderr kmcard-status -j "$N"
+	eq() { [ "$1" = "$2" ] || { printf 'expected: %s\nactual:   %s\n' "$2" "$1"; return 1; }; }
+	eq "$(jq -c '[.certificates[] | [.serial, .profile, .status, .reason]]' <<<"$output")" \
+	    "[[\"$A\",\"card-auth\",\"hold\",\"certificateHold\"],[\"$S\",\"card-sign\",\"hold\",\"certificateHold\"]]"
+	eq "$(jq -r '.certificates[0].not_after' <<<"$output")" \
+	    "$(sqlite3 km.db "SELECT not_after FROM cert WHERE serial = '$A'")"
+	run -0 --separate-stderr kmcard-status "$N"
+	[[ "$output" == *"certificates"*"$A  card-auth  hold  certificateHold"* ]]
+	# TSV has no lists: the record is as it was.
+	run -0 --separate-stderr kmcard-status -t "$N"
+	[ "$(awk -F '\t' '{ print NF }' <<<"$output")" -eq 23 ]
+}
