@@ -74,7 +74,7 @@ static int
 read_secret(const char *path, const char *env, const char *what, char **out,
     struct km_err *err)
 {
-	char buf[SECRET_MAX + 1];
+	char buf[SECRET_MAX + 2];
 	struct stat st;
 	const char *v;
 	ssize_t n;
@@ -98,11 +98,16 @@ read_secret(const char *path, const char *env, const char *what, char **out,
 		return km_errf(err, KM_EDATA, "%s file '%s' is not a regular "
 		    "file readable by its owner only", what, path);
 	}
-	n = read(fd, buf, SECRET_MAX);
+	n = read(fd, buf, SECRET_MAX + 1);
 	close(fd);
 	if (n < 0)
 		return km_errf(err, KM_EDATA, "cannot read %s file '%s': %s",
 		    what, path, strerror(errno));
+	if (n > SECRET_MAX) {
+		km_wipe(buf, sizeof(buf));
+		return km_errf(err, KM_EDATA, "%s file '%s' is longer than %d "
+		    "bytes", what, path, SECRET_MAX);
+	}
 	buf[n] = '\0';
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
@@ -362,8 +367,8 @@ set_status(struct km_db *db, long long id, const char *serial,
     const char *status, int reason, const char *why, struct km_err *err)
 {
 	static const char q[] =
-	    "UPDATE cert SET status = ?2, revoked_at = ?3, reason = ?4"
-	    " WHERE id = ?1";
+	    "UPDATE cert SET status = ?2, revoked_at = ?3, reason = ?4,"
+	    " held_by = ?5 WHERE id = ?1";
 	sqlite3_stmt *st;
 	char at[KM_TIME_BUFSZ], detail[160];
 	const char *action;
@@ -378,6 +383,9 @@ set_status(struct km_db *db, long long id, const char *serial,
 		    SQLITE_TRANSIENT);
 		sqlite3_bind_int(st, 4, reason);
 	}
+	if (reason == KM_RS_HOLD)	/* why: NULL for an admin's */
+		sqlite3_bind_text(st, 5, why != NULL ? "card" : "admin", -1,
+		    SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -831,37 +839,86 @@ serial_taken(struct km_db *db, const char *serial, int *taken,
 	return 0;
 }
 
-/* Revokes as superseded the good certificates of card of profile. */
+/* A certificate of a card, as the lifecycle and superseding move it. */
+struct crow {
+	long long	 id;
+	char		 serial[KM_SERIALSZ];
+	int		 hold;		/* on hold */
+	int		 admin;		/* held by an admin, not by the card */
+};
+
+/*
+ * The certificates of card still good, or good or on hold (goodonly 0),
+ * of profile ("": any), oldest first, into *v (malloc'd, NULL when none).
+ */
 static int
-supersede(struct km_db *db, long long card, const char *profile,
-    size_t *n, struct km_err *err)
+card_rows(struct km_db *db, long long card, const char *profile,
+    int goodonly, struct crow **v, size_t *n, struct km_err *err)
 {
 	static const char q[] =
-	    "SELECT id, serial FROM cert WHERE card_id = ?1 AND profile = ?2"
-	    " AND status = 'good'";
+	    "SELECT id, serial, status, held_by FROM cert WHERE card_id = ?1"
+	    " AND (?2 = '' OR profile = ?2)"
+	    " AND (status = 'good' OR (?3 = 0 AND status = 'hold'))"
+	    " ORDER BY id";
 	sqlite3_stmt *st;
-	long long ids[32];
-	char serials[32][KM_SERIALSZ];
-	size_t k = 0, i;
+	struct crow *a = NULL, *na;
+	size_t k = 0, cap = 0;
+	char buf[8];
 	int rc;
 
+	*v = NULL;
 	*n = 0;
 	if ((st = km_db_stmt(db, q, err)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, card);
 	sqlite3_bind_text(st, 2, profile, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < nitems(ids)) {
-		ids[k] = sqlite3_column_int64(st, 0);
-		km_db_col(st, 1, serials[k], KM_SERIALSZ);
+	sqlite3_bind_int(st, 3, goodonly);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (k == cap) {
+			cap = cap ? 2 * cap : 8;
+			if ((na = realloc(a, cap * sizeof(*a))) == NULL) {
+				sqlite3_reset(st);
+				free(a);
+				return km_errf(err, KM_ESYS, "out of memory");
+			}
+			a = na;
+		}
+		a[k].id = sqlite3_column_int64(st, 0);
+		km_db_col(st, 1, a[k].serial, KM_SERIALSZ);
+		km_db_col(st, 2, buf, sizeof(buf));
+		a[k].hold = strcmp(buf, "hold") == 0;
+		km_db_col(st, 3, buf, sizeof(buf));
+		a[k].admin = strcmp(buf, "admin") == 0;
 		k++;
 	}
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	if (rc != SQLITE_DONE) {
+		free(a);
 		return km_db_err(db, rc, "cert", err);
+	}
+	*v = a;
+	*n = k;
+	return 0;
+}
+
+/* Revokes as superseded the good certificates of card of profile. */
+static int
+supersede(struct km_db *db, long long card, const char *profile,
+    size_t *n, struct km_err *err)
+{
+	struct crow *v;
+	size_t k, i;
+
+	*n = 0;
+	if (card_rows(db, card, profile, 1, &v, &k, err) == -1)
+		return -1;
 	for (i = 0; i < k; i++)
-		if (set_status(db, ids[i], serials[i], "revoked",
-		    KM_RS_SUPERSEDED, "by a new certificate", err) == -1)
+		if (set_status(db, v[i].id, v[i].serial, "revoked",
+		    KM_RS_SUPERSEDED, "by a new certificate", err) == -1) {
+			free(v);
 			return -1;
+		}
+	free(v);
 	*n = k;
 	return 0;
 }
@@ -1060,15 +1117,11 @@ int
 km_ca_card_event(struct km_db *db, long long card, int ev, size_t *np,
     struct km_err *err)
 {
-	static const char q[] =
-	    "SELECT id, serial, status FROM cert WHERE card_id = ?1"
-	    " AND status IN ('good', 'hold') ORDER BY id";
-	sqlite3_stmt *st;
-	struct { long long id; char serial[KM_SERIALSZ]; int hold; } c[32];
+	struct crow *c;
 	char why[32];
-	size_t k = 0, i, n = 0;
+	size_t k, i, n = 0;
 	const char *to;
-	int rc, reason;
+	int reason;
 
 	if (np != NULL)
 		*np = 0;
@@ -1092,32 +1145,23 @@ km_ca_card_event(struct km_db *db, long long card, int ev, size_t *np,
 	default:
 		return 0;
 	}
-	if ((st = km_db_stmt(db, q, err)) == NULL)
+	if (card_rows(db, card, "", 0, &c, &k, err) == -1)
 		return -1;
-	sqlite3_bind_int64(st, 1, card);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW && k < nitems(c)) {
-		char s[8];
-
-		c[k].id = sqlite3_column_int64(st, 0);
-		km_db_col(st, 1, c[k].serial, KM_SERIALSZ);
-		km_db_col(st, 2, s, sizeof(s));
-		c[k].hold = strcmp(s, "hold") == 0;
-		k++;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return km_db_err(db, rc, "cert", err);
 	snprintf(why, sizeof(why), "card.%s", km_ev_name(ev));
 	for (i = 0; i < k; i++) {
-		/* Suspend holds the good ones; resume releases the held. */
+		/* Suspend holds the good ones; resume releases what the
+		 * suspension held, and leaves an admin's hold alone. */
 		if ((ev == KM_EV_SUSPEND && c[i].hold) ||
-		    (ev == KM_EV_RESUME && !c[i].hold))
+		    (ev == KM_EV_RESUME && (!c[i].hold || c[i].admin)))
 			continue;
 		if (set_status(db, c[i].id, c[i].serial, to, reason, why,
-		    err) == -1)
+		    err) == -1) {
+			free(c);
 			return -1;
+		}
 		n++;
 	}
+	free(c);
 	if (np != NULL)
 		*np = n;
 	return 0;
@@ -1130,7 +1174,8 @@ cert_row(struct km_db *db, const char *serial, struct km_certstat *s,
 {
 	static const char q[] =
 	    "SELECT id, serial, profile, subject, status, revoked_at, reason,"
-	    " not_before, not_after, card_id FROM cert WHERE serial = ?1";
+	    " not_before, not_after, card_id, issuer, held_by FROM cert"
+	    " WHERE serial = ?1";
 	sqlite3_stmt *st;
 	char buf[KM_TIME_BUFSZ], status[8];
 	int rc;
@@ -1158,6 +1203,9 @@ cert_row(struct km_db *db, const char *serial, struct km_certstat *s,
 		km_db_col(st, 8, buf, sizeof(buf));
 		km_time_parse(buf, &s->not_after, NULL);
 		s->card_id = sqlite3_column_int64(st, 9);
+		s->issuer = sqlite3_column_int64(st, 10);
+		km_db_col(st, 11, buf, sizeof(buf));
+		s->admin_hold = s->hold && strcmp(buf, "admin") == 0;
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_ROW)
@@ -1208,6 +1256,10 @@ km_ca_revoke(struct km_db *db, const char *serial, int reason,
 		if (!s.hold)
 			return km_errf(err, KM_EDATA, "certificate '%s' is not "
 			    "on hold", norm);
+		if (!s.admin_hold)
+			return km_errf(err, KM_EDATA, "certificate '%s' is on "
+			    "hold with its suspended card: resume the card",
+			    norm);
 		return set_status(db, id, norm, "good", -1, NULL, err);
 	}
 	if (reason == KM_RS_HOLD && s.hold)
@@ -1337,6 +1389,7 @@ km_ca_crl(struct km_ca *ca, int root, int due_only, long long *number,
 	    "INSERT INTO crl (issuer, number, this_update, next_update,"
 	    " entries, sha256, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 	static const char q_done[] = "UPDATE ca SET crl_due = 0 WHERE id = ?1";
+	static const char q_redo[] = "UPDATE ca SET crl_due = 1 WHERE id = ?1";
 	struct km_db *db = ca->db;
 	struct km_crl_entry *v = NULL;
 	struct km_key *k = root ? ca->root_key : ca->issuing_key;
@@ -1347,6 +1400,7 @@ km_ca_crl(struct km_ca *ca, int root, int due_only, long long *number,
 	char path[PATH_MAX], detail[64];
 	size_t n = 0, len = 0;
 	sqlite3_stmt *st;
+	struct km_err e2;
 	time_t now, next;
 	int lock, rc, rv = -1;
 
@@ -1424,17 +1478,30 @@ km_ca_crl(struct km_ca *ca, int root, int due_only, long long *number,
 	if (km_audit(db, "ca.crl", root ? "root" : "issuing", detail, err) ==
 	    -1 || km_db_commit(db, err) == -1)
 		goto rollback;
-	/* Committed: the files follow, under the same lock. */
+	/* Committed: the files follow, under the same lock.  If they cannot
+	 * be written, the CRL is due again, for the next to write. */
 	path_in(ca->cfg, root ? "root.crl" : "issuing.crl", path, sizeof(path));
 	if (km_file_write(path, der, len, 0644, 0, err) == -1)
-		goto unlock;
+		goto redo;
 	path_in(ca->cfg, root ? "root.crl.pem" : "issuing.crl.pem", path,
 	    sizeof(path));
 	if (km_file_write(path, pem, strlen(pem), 0644, 0, err) == -1)
-		goto unlock;
+		goto redo;
 	*number = num;
 	*entries = n;
 	rv = 1;
+	goto unlock;
+redo:
+	if (km_db_begin(db, &e2) == 0) {
+		if ((st = km_db_stmt(db, q_redo, &e2)) != NULL) {
+			sqlite3_bind_int64(st, 1, caid);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc == SQLITE_DONE && km_db_commit(db, &e2) == 0)
+				goto unlock;
+		}
+		km_db_rollback(db);
+	}
 	goto unlock;
 rollback:
 	km_db_rollback(db);
@@ -1521,7 +1588,7 @@ km_ca_ocsp(struct km_ca *ca, const unsigned char *req, size_t n, time_t now,
 		nours++;
 		if ((rc = cert_row(ca->db, serial, &cs, &id, err)) == -1)
 			goto out;
-		if (rc == 0)
+		if (rc == 0 || cs.issuer != ca->issuing_id)
 			continue;
 		st[i].status = cs.status;
 		if (cs.status == KM_OCSP_REVOKED) {
@@ -1583,6 +1650,12 @@ km_ca_verify(struct km_ca *ca, FILE *sig, FILE *data, enum km_cms_form form,
 		return 1;
 	}
 	s->known = 1;
+	if (strcmp(s->st.profile, "card-sign") != 0) {
+		km_errf(err, KM_ENOTFOUND, "signer's certificate '%s' has "
+		    "profile '%s': only card-sign certificates sign documents",
+		    s->cert.serial, s->st.profile);
+		return 1;
+	}
 	if (s->st.card_id != 0 &&
 	    (km_card_get(ca->db, s->st.card_id, &s->card, err) == -1 ||
 	    km_holder_get(ca->db, s->card.holder_id, &s->holder, err) == -1))

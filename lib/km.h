@@ -866,7 +866,9 @@ int	km_ca_card_event(struct km_db *, long long card, int ev, size_t *n,
 	    struct km_err *);
 /* In a transaction: revokes the certificate serial for reason
  * (KM_RS_HOLD: on hold; KM_RS_REMOVE: releases a hold).  Revoking a
- * revoked one, or releasing one not on hold, is KM_EDATA. */
+ * revoked one, releasing one not on hold, or releasing one its suspended
+ * card holds (resume the card instead) is KM_EDATA; a card's resume
+ * releases only what its suspension held. */
 int	km_ca_revoke(struct km_db *, const char *serial, int reason,
 	    struct km_err *);
 /* Writes a new CRL of the issuing CA (root too: the root's), numbered one
@@ -892,6 +894,8 @@ struct km_certstat {		/* a certificate as the store knows it */
 	int	 reason;	/* KM_RS_*, -1 */
 	time_t	 not_before, not_after;
 	long long card_id;	/* 0: none */
+	long long issuer;	/* the store's id of its CA */
+	int	 admin_hold;	/* on hold by kmca-revoke, not by its card */
 };
 /* 1 found, 0 not a certificate of this store. */
 int	km_ca_status(struct km_db *, const char *serial, struct km_certstat *,

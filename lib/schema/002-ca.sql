@@ -28,6 +28,7 @@ CREATE TABLE cert (
 	status		TEXT NOT NULL CHECK (status IN ('good', 'hold', 'revoked')),
 	revoked_at	TEXT,
 	reason		INTEGER,		-- RFC 5280 reason code
+	held_by		TEXT,			-- a hold's source: 'card', 'admin'
 	issued_at	TEXT NOT NULL,
 	actor		TEXT NOT NULL,
 	der		BLOB NOT NULL

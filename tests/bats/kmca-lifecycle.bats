@@ -226,3 +226,22 @@ kmcard-suspend: 1 of 2 cards refused: nothing changed" ]
 	run -0 --separate-stderr kmcard-status -t "$N"
 	[ "$(awk -F '\t' '{ print NF }' <<<"$output")" -eq 23 ]
 }
+
+@test "lifecycle: an admin's hold outlives the card's suspension, and is the admin's to release" {
+	kmca-revoke -r certificateHold "$A" >/dev/null
+	kmcard-suspend "$N" >/dev/null
+	# The card's hold on S cannot be released by hand.
+	before=$(dump)
+	run -3 --separate-stderr kmca-revoke -u "$S"
+	[ -z "$output" ]
+	[ "$stderr" = "kmca-revoke: argument 1: certificate '$S' is on hold with its suspended card: resume the card
+kmca-revoke: 1 of 1 certificates refused: nothing changed" ]
+	[ "$(dump)" = "$before" ]
+	# Resuming the card releases S, not the admin's hold on A.
+	kmcard-resume "$N" >/dev/null
+	[ "$(statuses)" = "hold/6 good/ " ]
+	[ "$(ocsp a.crt)" = "revoked certificateHold" ]
+	[ "$(ocsp s.crt)" = "good" ]
+	run -0 --separate-stderr kmca-revoke -u -t "$A"
+	[ "$(statuses)" = "good/ good/ " ]
+}

@@ -157,6 +157,18 @@ email       anna@lodz.example.pl
 	[ "$stderr" = "kmca-verify: signer's certificate '3039' is not in the store" ]
 }
 
+@test "kmca-verify: a signature by a certificate not of card-sign does not verify (exit 1)" {
+	# The OCSP responder's key and certificate, made by kmca-init, are
+	# the city CA's, good and in the store, but sign no documents.
+	printf 'a document\n' > doc.txt
+	openssl cms -sign -binary -outform DER -in doc.txt -signer ca/ocsp.crt \
+	    -inkey ca/ocsp.key -passin file:ca.pass -out doc.p7s
+	serial=$(openssl x509 -in ca/ocsp.crt -noout -serial | cut -d= -f2)
+	run -1 --separate-stderr kmca-verify -t doc.txt doc.p7s
+	[ "$(cut -f1-5 <<<"$output")" = "$(printf '0\t%s\tgood\t\tocsp' "$serial")" ]
+	[ "$stderr" = "kmca-verify: signer's certificate '$serial' has profile 'ocsp': only card-sign certificates sign documents" ]
+}
+
 @test "kmca-verify: a file that is not a signature is bad data (exit 3)" {
 	signed
 	run -3 --separate-stderr kmca-verify doc.pdf doc.pdf
