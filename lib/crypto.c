@@ -133,23 +133,18 @@ readall(int fd, unsigned char **buf, size_t *len)
 	return 0;
 }
 
-/*
- * Loads the PEM private key (EC or RSA, not encrypted) in path into *kp,
- * to be freed with km_key_free().  The file must be a regular file that
- * neither group nor others may read or write: KM_EDATA otherwise, as for
- * a missing or unreadable file and one that holds no private key.
- */
+/* Reads a key file with the checks of km-ssl.h. */
 int
-km_key_load(struct km_key **kp, const char *path, struct km_err *err)
+km_keyfile_read(const char *path, unsigned char **bufp, size_t *lenp,
+    struct km_err *err)
 {
 	struct stat st;
 	unsigned char *buf;
 	size_t len;
-	BIO *bio;
-	EVP_PKEY *pkey;
-	int fd, type, encrypted;
+	int fd;
 
-	*kp = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
 		    strerror(errno));
@@ -170,13 +165,36 @@ km_key_load(struct km_key **kp, const char *path, struct km_err *err)
 		    path);
 	}
 	if (readall(fd, &buf, &len) == -1) {
-		km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
-		    strerror(errno));
+		km_errf(err, KM_EDATA, errno == EFBIG ? "key '%s' is too long" :
+		    "cannot read key '%s': %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	close(fd);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
 
+/*
+ * Loads the PEM private key (EC or RSA, not encrypted) in path into *kp,
+ * to be freed with km_key_free().  The file must be a regular file that
+ * neither group nor others may read or write: KM_EDATA otherwise, as for
+ * a missing or unreadable file and one that holds no private key.
+ */
+int
+km_key_load(struct km_key **kp, const char *path, struct km_err *err)
+{
+	unsigned char *buf;
+	size_t len;
+	BIO *bio;
+	EVP_PKEY *pkey;
+	int type, encrypted;
+
+	*kp = NULL;
+	if (km_keyfile_read(path, &buf, &len, err) == -1)
+		return -1;
 	pkey = NULL;
 	if ((bio = BIO_new_mem_buf(buf, (int)len)) != NULL) {
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, nopass, NULL);

@@ -32,6 +32,12 @@ struct km_cert {
 int	km_ssl_errf(struct km_err *, enum km_errclass, const char *, ...)
 	    KM_PRINTF(3, 4);
 
+/* Reads the key file path, a regular file neither group nor others may
+ * read or write, of at most 64 KiB, into a malloc'd buffer of *len bytes
+ * and a NUL (the caller wipes and frees it).  KM_EDATA otherwise. */
+int	km_keyfile_read(const char *path, unsigned char **buf, size_t *len,
+	    struct km_err *);
+
 /* Wraps pkey (the reference is taken over), engine NULL; NULL on no
  * memory, pkey freed. */
 struct km_key *km_key_wrap(EVP_PKEY *);

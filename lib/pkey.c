@@ -37,7 +37,6 @@
 #include "km-internal.h"
 #include "km-ssl.h"
 
-#define KEYFILE_MAX	(64 * 1024)	/* far above any PEM key we use */
 #define PASS_MIN	8		/* bytes of a passphrase, at least */
 #define PKCS11_ENGINE	"pkcs11"
 
@@ -395,76 +394,6 @@ pwcb(char *buf, int size, int rwflag, void *u)
 	return (int)len;
 }
 
-/*
- * Reads the key file path, checked as km_key_load() checks it, into a
- * malloc'd buffer of *len bytes and a NUL.  Returns 0 or -1.
- */
-static int
-read_keyfile(const char *path, unsigned char **bufp, size_t *len,
-    struct km_err *err)
-{
-	struct stat st;
-	unsigned char *buf;
-	size_t n = 0;
-	ssize_t r;
-	int fd;
-
-	*bufp = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
-		    strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		km_errf(err, KM_ESYS, "cannot read key '%s': %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return km_errf(err, KM_EDATA, "key '%s' is not a regular file",
-		    path);
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return km_errf(err, KM_EDATA, "key '%s' is readable by others",
-		    path);
-	}
-	if ((buf = malloc(KEYFILE_MAX + 1)) == NULL) {
-		km_errf(err, KM_ESYS, "cannot read key '%s': %s", path,
-		    strerror(errno));
-		close(fd);
-		return -1;
-	}
-	for (;;) {
-		r = read(fd, buf + n, KEYFILE_MAX + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1) {
-			km_errf(err, KM_EDATA, "cannot read key '%s': %s",
-			    path, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		if (n > KEYFILE_MAX) {
-			km_errf(err, KM_EDATA, "key '%s' is too long", path);
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	*bufp = buf;
-	*len = n;
-	return 0;
-fail:
-	km_wipe(buf, n);
-	free(buf);
-	close(fd);
-	return -1;
-}
-
 /* km_key_open() for a PEM file. */
 static int
 open_file(struct km_key **kp, const char *path, const char *pass,
@@ -477,7 +406,7 @@ open_file(struct km_key **kp, const char *path, const char *pass,
 	EVP_PKEY *pkey = NULL;
 	int type;
 
-	if (read_keyfile(path, &buf, &len, err) == -1)
+	if (km_keyfile_read(path, &buf, &len, err) == -1)
 		return -1;
 	if (len <= INT_MAX && (bio = BIO_new_mem_buf(buf, (int)len)) != NULL) {
 		pkey = PEM_read_bio_PrivateKey(bio, NULL, pwcb, &pw);
