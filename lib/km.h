@@ -959,13 +959,15 @@ enum km_ev {
 };
 #define KM_NEVS 8
 
+/* state.c -- the words of the lifecycle. */
 const char *km_state_name(int);
 int	km_state_parse(const char *);		/* KM_ST_NONE if unknown */
 const char *km_ev_name(int);
-/* The state ev leads to from state from, or KM_ST_NONE if not allowed. */
-int	km_life_next(int from, int ev);
 /* Block reasons: lost, stolen, damaged, fraud. */
 int	km_block_reason_valid(const char *);
+
+/* The state ev leads to from state from, or KM_ST_NONE if not allowed. */
+int	km_life_next(int from, int ev);
 /* In a transaction: moves the card by ev, with reason and note (either
  * may be NULL), records the event and its audit row, and updates the
  * hotlist.  An illegal transition is KM_EDATA and changes nothing. */

@@ -22,16 +22,6 @@
 
 #include "km-internal.h"
 
-static const char *const states[KM_NSTATES] = {
-	"none", "ordered", "personalised", "active", "suspended", "blocked",
-	"replaced", "expired", "revoked"
-};
-
-static const char *const evs[KM_NEVS] = {
-	"personalise", "activate", "suspend", "resume", "block", "replace",
-	"expire", "revoke"
-};
-
 /* next[ev][from] is the state ev leads to, or KM_ST_NONE. */
 static const unsigned char next[KM_NEVS][KM_NSTATES] = {
 	[KM_EV_PERSONALISE] = {
@@ -64,37 +54,6 @@ static const unsigned char next[KM_NEVS][KM_NSTATES] = {
 		[KM_ST_BLOCKED] = KM_ST_REVOKED },
 };
 
-static const char *const block_reasons[] = {
-	"lost", "stolen", "damaged", "fraud"
-};
-
-const char *
-km_state_name(int s)
-{
-	if (s < 0 || s >= KM_NSTATES)
-		return "unknown";
-	return states[s];
-}
-
-int
-km_state_parse(const char *s)
-{
-	int i;
-
-	for (i = 1; i < KM_NSTATES; i++)
-		if (strcmp(s, states[i]) == 0)
-			return i;
-	return KM_ST_NONE;
-}
-
-const char *
-km_ev_name(int ev)
-{
-	if (ev < 0 || ev >= KM_NEVS)
-		return "unknown";
-	return evs[ev];
-}
-
 int
 km_life_next(int from, int ev)
 {
@@ -103,16 +62,6 @@ km_life_next(int from, int ev)
 	return next[ev][from];
 }
 
-int
-km_block_reason_valid(const char *r)
-{
-	size_t i;
-
-	for (i = 0; i < nitems(block_reasons); i++)
-		if (strcmp(r, block_reasons[i]) == 0)
-			return 1;
-	return 0;
-}
 
 /* What the hotlist does on an event: 1 list, -1 take off, 0 nothing.  An
  * expired card's chip date stops it, so expiry takes off what the
@@ -228,12 +177,12 @@ km_life_apply(struct km_db *db, const struct km_cfg *cfg, struct km_card *c,
 	if (sqlite3_changes(km_db_handle(db)) != 1)
 		return km_errf(err, KM_ETEMP, "card '%s' changed under us",
 		    c->number);
-	if (km_card_event(db, c->id, evs[ev], c->state, to, reason, note,
+	if (km_card_event(db, c->id, km_ev_name(ev), c->state, to, reason, note,
 	    err) == -1)
 		return -1;
-	snprintf(action, sizeof(action), "card.%s", evs[ev]);
-	snprintf(detail, sizeof(detail), "%s -> %s%s%s", states[c->state],
-	    states[to], reason ? " reason=" : "", reason ? reason : "");
+	snprintf(action, sizeof(action), "card.%s", km_ev_name(ev));
+	snprintf(detail, sizeof(detail), "%s -> %s%s%s", km_state_name(c->state),
+	    km_state_name(to), reason ? " reason=" : "", reason ? reason : "");
 	if (km_audit(db, action, c->number, detail, err) == -1)
 		return -1;
 	c->state = to;
@@ -241,7 +190,7 @@ km_life_apply(struct km_db *db, const struct km_cfg *cfg, struct km_card *c,
 	km_strlcpy(c->reason, reason ? reason : "", sizeof(c->reason));
 
 	fx = hotlist_effect(ev);
-	if (fx > 0 && km_bl_add(db, c->number, evs[ev], reason, &changed,
+	if (fx > 0 && km_bl_add(db, c->number, km_ev_name(ev), reason, &changed,
 	    err) == -1)
 		return -1;
 	if (fx < 0 && km_bl_remove(db, c->number, ev == KM_EV_RESUME ?

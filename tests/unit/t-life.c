@@ -1,5 +1,5 @@
 /*
- * t-life.c -- the card lifecycle (lib/life.c).  First the transition
+ * t-life.c -- the words of the lifecycle (state.c) and the card lifecycle (lib/life.c).  First the transition
  * table, checked pair by pair against a matrix written out here from the
  * diagram in life.c and km(7) (not computed from the library's own
  * table); the state and event names; the block reasons.  Then
