@@ -1,6 +1,6 @@
 /*
- * t-life.c -- the words of the lifecycle (state.c) and the card lifecycle (lib/life.c).  First the transition
- * table, checked pair by pair against a matrix written out here from the
+ * t-life.c -- the card lifecycle (lib/life.c) and its words (lib/state.c).
+ * First the transition table, checked pair by pair against a matrix written out here from the
  * diagram in life.c and km(7) (not computed from the library's own
  * table); the state and event names; the block reasons.  Then
  * km_life_apply() and km_life_replace() on real cards in a store under
