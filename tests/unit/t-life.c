@@ -1,7 +1,8 @@
 /*
  * t-life.c -- the card lifecycle (lib/life.c) and its words (lib/state.c).
- * First the transition table, checked pair by pair against a matrix written out here from the
- * diagram in life.c and km(7) (not computed from the library's own
+ * First the transition table, checked pair by pair against a matrix
+ * written out here from the diagram in life.c and km(7) (not computed
+ * from the library's own
  * table); the state and event names; the block reasons.  Then
  * km_life_apply() and km_life_replace() on real cards in a store under
  * /tmp: refusals change nothing, every move writes its event and audit
