@@ -2,13 +2,12 @@
  * t-life.c -- the card lifecycle (lib/life.c) and its words (lib/state.c).
  * First the transition table, checked pair by pair against a matrix
  * written out here from the diagram in life.c and km(7) (not computed
- * from the library's own
- * table); the state and event names; the block reasons.  Then
- * km_life_apply() and km_life_replace() on real cards in a store under
- * /tmp: refusals change nothing, every move writes its event and audit
- * row and keeps the hotlist in step, and a replacement links old, new and
- * temporary cards and retires the temporary one when the new one is
- * activated.
+ * from the library's own table); the state and event names; the block
+ * reasons.  Then km_life_apply() and km_life_replace() on real cards in a
+ * store under /tmp: refusals change nothing, every move writes its event
+ * and audit row and keeps the hotlist in step, and a replacement links
+ * old, new and temporary cards and retires the temporary one when the new
+ * one is activated.
  */
 #include <sys/stat.h>
 
