@@ -118,6 +118,56 @@ cli_open(struct cli *c, const char *cfgpath, unsigned allowed, int dbflags)
 	km_db_set_actor(c->db, c->user);
 }
 
+void
+cli_key_begin(struct cli *c)
+{
+	struct km_err e;
+
+	if (km_db_savepoint(c->db, &e) == -1)
+		cli_die(c, &e);
+}
+
+void
+cli_key_end(struct cli *c, const char *where, struct km_err *e,
+    unsigned long *nbad, enum km_errclass *worst)
+{
+	struct km_err e2;
+
+	if (e == NULL) {
+		if (km_db_release(c->db, &e2) == -1)
+			cli_die(c, &e2);
+		return;
+	}
+	km_db_rollback_to(c->db);
+	if (e->eclass == KM_ETEMP || e->eclass == KM_ESYS)
+		cli_die(c, e);
+	km_errpre(e, "%s", where);
+	cli_error(e);
+	*worst = cli_worse(*worst, e->eclass);
+	(*nbad)++;
+}
+
+void
+cli_append(struct cli *c, void *arrayp, size_t *n, size_t *cap,
+    const void *item, size_t size)
+{
+	struct km_err e;
+	char *a, *na;
+
+	memcpy(&a, arrayp, sizeof(a));
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 16;
+		if ((na = realloc(a, *cap * size)) == NULL) {
+			km_errf(&e, KM_ESYS, "out of memory");
+			cli_die(c, &e);
+		}
+		a = na;
+		memcpy(arrayp, &a, sizeof(a));
+	}
+	memcpy(a + *n * size, item, size);
+	(*n)++;
+}
+
 /*
  * After a commit that may have revoked certificates: writes the CRL they
  * await, when this user can open the issuing key.  When it cannot, the

@@ -48,6 +48,18 @@ int	cli_close(struct cli *, int status);
  * number of keys seen, or -1 on a read error. */
 long	cli_each(int argc, char *argv[],
 	    int (*fn)(const char *key, const char *where, void *), void *arg);
+/* One key of a batch, in a savepoint of its own: cli_key_begin() opens
+ * it; cli_key_end() with e NULL keeps the key's changes, else rolls them
+ * back and reports e as "where: why", counted in *nbad and *worst, unless
+ * the store is busy or the system failed: that ends the program. */
+void	cli_key_begin(struct cli *);
+void	cli_key_end(struct cli *, const char *where, struct km_err *e,
+	    unsigned long *nbad, enum km_errclass *worst);
+/* Appends item (size bytes) to the array that arrayp points to (a
+ * pointer to it: T **), of *n items and room for *cap, grown as needed;
+ * no memory ends the program. */
+void	cli_append(struct cli *, void *arrayp, size_t *n, size_t *cap,
+	    const void *item, size_t size);
 /* The worse of two error classes (ESYS > ETEMP > EDATA > ENOTFOUND). */
 enum km_errclass cli_worse(enum km_errclass, enum km_errclass);
 /* Progress on stderr, only when it is a terminal: "prog: N what\r". */

@@ -50,35 +50,18 @@ static int
 one(const char *key, const char *where, void *arg)
 {
 	struct run *r = arg;
-	struct km_card card, *nd;
+	struct km_card card;
 	struct km_err e;
 
-	if (km_db_savepoint(r->c->db, &e) == -1)
-		cli_die(r->c, &e);
+	cli_key_begin(r->c);
 	if (km_card_by_number(r->c->db, key, &card, &e) == -1 ||
 	    km_life_apply(r->c->db, r->c->cfg, &card, r->ev, r->reason,
 	    r->note, &e) == -1) {
-		km_db_rollback_to(r->c->db);
-		if (e.eclass == KM_ETEMP || e.eclass == KM_ESYS)
-			cli_die(r->c, &e);
-		km_errpre(&e, "%s", where);
-		cli_error(&e);
-		r->worst = cli_worse(r->worst, e.eclass);
-		r->nbad++;
+		cli_key_end(r->c, where, &e, &r->nbad, &r->worst);
 		return 0;
 	}
-	if (km_db_release(r->c->db, &e) == -1)
-		cli_die(r->c, &e);
-	if (r->ndone == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		if ((nd = realloc(r->done, r->cap * sizeof(*nd))) == NULL) {
-			km_errf(&e, KM_ESYS, "out of memory");
-			cli_die(r->c, &e);
-		}
-		r->done = nd;
-	}
-	r->done[r->ndone++] = card;
-	cli_progress(r->ndone, "cards");
+	cli_key_end(r->c, where, NULL, &r->nbad, &r->worst);
+	cli_append(r->c, &r->done, &r->ndone, &r->cap, &card, sizeof(card));
 	return 0;
 }
 

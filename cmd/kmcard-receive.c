@@ -23,7 +23,7 @@ static void
 receive(struct run *r, const char *num, const char *uid, const char *where,
     const char *uidwhere)
 {
-	struct km_card card, *nd;
+	struct km_card card;
 	struct km_err e;
 	char norm[KM_UIDSZ];
 
@@ -35,32 +35,16 @@ receive(struct run *r, const char *num, const char *uid, const char *where,
 		r->nbad++;
 		return;
 	}
-	if (km_db_savepoint(r->c->db, &e) == -1)
-		cli_die(r->c, &e);
+	cli_key_begin(r->c);
 	if (km_card_by_number(r->c->db, num, &card, &e) == -1 ||
 	    km_card_bind(r->c->db, &card, uid, &e) == -1 ||
 	    km_life_apply(r->c->db, r->c->cfg, &card, KM_EV_PERSONALISE, NULL,
 	    "received from the card bureau", &e) == -1) {
-		km_db_rollback_to(r->c->db);
-		if (e.eclass == KM_ETEMP || e.eclass == KM_ESYS)
-			cli_die(r->c, &e);
-		km_errpre(&e, "%s", where);
-		cli_error(&e);
-		r->worst = cli_worse(r->worst, e.eclass);
-		r->nbad++;
+		cli_key_end(r->c, where, &e, &r->nbad, &r->worst);
 		return;
 	}
-	if (km_db_release(r->c->db, &e) == -1)
-		cli_die(r->c, &e);
-	if (r->ndone == r->cap) {
-		r->cap = r->cap ? r->cap * 2 : 16;
-		if ((nd = realloc(r->done, r->cap * sizeof(*nd))) == NULL) {
-			km_errf(&e, KM_ESYS, "out of memory");
-			cli_die(r->c, &e);
-		}
-		r->done = nd;
-	}
-	r->done[r->ndone++] = card;
+	cli_key_end(r->c, where, NULL, &r->nbad, &r->worst);
+	cli_append(r->c, &r->done, &r->ndone, &r->cap, &card, sizeof(card));
 }
 
 /* A line of stdin: "card uid", "card,uid" or "card;uid". */
