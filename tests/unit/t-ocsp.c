@@ -16,70 +16,15 @@
 #include "km.h"
 #include "tap.h"
 
-static char dir[] = "/tmp/t-ocsp.XXXXXX";
-static char path[512], cmd[4096], outbuf[16384];
+#define T_NAME "t-ocsp"
+#define T_OUTMAX 16384
+#include "sh.h"
 
 struct ent {
 	struct km_key	*k;
 	struct km_cert	*c;
 	char		 serial[KM_SERIALSZ];
 };
-
-static const char *
-P(const char *name)
-{
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return path;
-}
-
-static int run(const char *fmt, ...) KM_PRINTF(1, 2);
-
-/* Runs the shell command made from fmt in dir, its stdout and stderr
- * into out.txt; returns its exit status (-1 if it did not run). */
-static int
-run(const char *fmt, ...)
-{
-	char c[3072];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(c, sizeof(c), fmt, ap);
-	va_end(ap);
-	snprintf(cmd, sizeof(cmd), "cd %s && { %s ; } >out.txt 2>&1", dir, c);
-	st = system(cmd);
-	return st == -1 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st);
-}
-
-/* The output of the last run(), NUL-terminated. */
-static const char *
-output(void)
-{
-	FILE *fp;
-	size_t n = 0;
-
-	outbuf[0] = '\0';
-	if ((fp = fopen(P("out.txt"), "r")) != NULL) {
-		n = fread(outbuf, 1, sizeof(outbuf) - 1, fp);
-		fclose(fp);
-	}
-	outbuf[n] = '\0';
-	return outbuf;
-}
-
-static int
-writefile(const char *name, const void *p, size_t n)
-{
-	FILE *fp;
-	int rc;
-
-	if ((fp = fopen(P(name), "w")) == NULL)
-		return -1;
-	rc = fwrite(p, 1, n, fp) == n ? 0 : -1;
-	if (fclose(fp) == EOF)
-		rc = -1;
-	return rc;
-}
 
 /* The contents of file name, malloc'd; NULL if it cannot be read. */
 static unsigned char *
