@@ -376,7 +376,8 @@ print(struct run *r, int pem)
 		km_out_str(&r->c->out, "serial", d->is.serial);
 		km_out_str(&r->c->out, "card", d->is.card[0] ? d->is.card :
 		    NULL);
-		km_out_str(&r->c->out, "profile", km_profile_name(d->is.profile));
+		km_out_str(&r->c->out, "profile",
+		    km_profile_name(d->is.profile));
 		km_out_str(&r->c->out, "key_type", d->is.key_type);
 		km_out_str(&r->c->out, "not_after", km_time_iso(d->is.not_after,
 		    buf));

@@ -424,7 +424,8 @@ load_cas(struct km_ca *ca, struct km_err *err)
 		if (strcmp(name, "root") == 0 && ca->root == NULL) {
 			ca->root = c;
 			ca->root_id = sqlite3_column_int64(st, 0);
-		} else if (strcmp(name, "issuing") == 0 && ca->issuing == NULL) {
+		} else if (strcmp(name, "issuing") == 0 &&
+		    ca->issuing == NULL) {
 			ca->issuing = c;
 			ca->issuing_id = sqlite3_column_int64(st, 0);
 		} else
@@ -711,8 +712,8 @@ km_ca_init(struct km_db *db, const struct km_cfg *cfg, struct km_ca_made *m,
 	snprintf(cn, sizeof(cn), "%s OCSP Responder", cfg->ca.name);
 	ca_subject(&r, cfg, cn);
 	r.key = ca->ocsp_key;
-	r.not_after = min_time(now + (time_t)cfg->ca.profile[KM_PROF_OCSP].days *
-	    DAY, r.not_after);
+	r.not_after = min_time(now +
+	    (time_t)cfg->ca.profile[KM_PROF_OCSP].days * DAY, r.not_after);
 	r.ca = 0;
 	r.pathlen = -1;
 	r.ku = cfg->ca.profile[KM_PROF_OCSP].ku;
@@ -755,7 +756,8 @@ km_ca_init(struct km_db *db, const struct km_cfg *cfg, struct km_ca_made *m,
 				written = i;
 				continue;
 			}
-			if (km_key_write(*keys[i], refs[i], ca->pass, err) == -1)
+			if (km_key_write(*keys[i], refs[i], ca->pass,
+			    err) == -1)
 				goto out;
 		} else {
 			const void *data = bin[i] != NULL ?
@@ -985,7 +987,8 @@ km_ca_sign_key(struct km_ca *ca, int profile, struct km_key *key,
 	char allowed[128], desc[32], cnbuf[2 * KM_NAMESZ + 2], orgid[32];
 	time_t now = km_db_now(ca->db);
 	int type, taken, tries, rv = -1;
-	int iscard = profile == KM_PROF_CARD_AUTH || profile == KM_PROF_CARD_SIGN;
+	int iscard = profile == KM_PROF_CARD_AUTH ||
+	    profile == KM_PROF_CARD_SIGN;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
@@ -1041,7 +1044,8 @@ km_ca_sign_key(struct km_ca *ca, int profile, struct km_key *key,
 			    "not have the %s service, which profile '%s' "
 			    "needs", name, card.number,
 			    km_service_name(profile == KM_PROF_CARD_SIGN ?
-			    KM_SVC_ESIGN : KM_SVC_ID), km_profile_name(profile));
+			    KM_SVC_ESIGN : KM_SVC_ID),
+			    km_profile_name(profile));
 			goto out;
 		}
 		if (km_holder_get(ca->db, card.holder_id, &h, err) == -1)
@@ -1414,7 +1418,8 @@ km_ca_crl(struct km_ca *ca, int root, int due_only, long long *number,
 	if (km_db_begin(db, err) == -1)
 		goto unlock;
 	now = km_db_now(db);
-	next = now + (time_t)(root ? ROOT_CRL_DAYS : ca->cfg->ca.crl_days) * DAY;
+	next = now + (time_t)(root ? ROOT_CRL_DAYS : ca->cfg->ca.crl_days) *
+	    DAY;
 	if (due_only) {
 		if ((st = km_db_stmt(db, q_due, err)) == NULL)
 			goto rollback;

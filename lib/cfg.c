@@ -576,8 +576,9 @@ load_value(struct loader *l, const yaml_node_t *n, const struct key *k,
 		if ((v = text(l, n, what)) == NULL)
 			return -1;
 		if ((*(int *)field = km_keytype_parse(v)) == KM_KEY_NONE)
-			return errat(l, n, "'%s': unknown key type '%s' (ec256, "
-			    "ec384, rsa2048, rsa3072, rsa4096)", what, v);
+			return errat(l, n, "'%s': unknown key type '%s' "
+			    "(ec256, ec384, rsa2048, rsa3072, rsa4096)", what,
+			    v);
 		return 0;
 	case K_KEYTYPES:
 	case K_KU:

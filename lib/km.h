@@ -344,7 +344,7 @@ struct km_certreq {	/* what goes into a certificate */
 	unsigned char	 serial[20];	/* big-endian, positive */
 	size_t		 seriallen;
 	time_t		 not_before, not_after;
-	unsigned	 ku, eku;	/* KM_KU_*, KM_EKU_* (0: no extension) */
+	unsigned	 ku, eku;	/* KM_KU_*, KM_EKU_* (0: none) */
 	int		 ca;		/* basicConstraints cA TRUE */
 	int		 pathlen;	/* with ca: -1 no limit */
 	const char	*crl_url;	/* cRLDistributionPoints; NULL none */

@@ -611,8 +611,8 @@ pkcs11_err(ENGINE *e, const char *uri, const char *ref,
 		ERR_clear_error();
 		if (pkey != NULL) {
 			EVP_PKEY_free(pkey);
-			return km_errf(err, KM_EDATA, "key '%s': no such object",
-			    ref);
+			return km_errf(err, KM_EDATA,
+			    "key '%s': no such object", ref);
 		}
 	}
 	return km_errf(err, KM_EDATA, "key '%s': no such token (or no key "

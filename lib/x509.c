@@ -1035,7 +1035,8 @@ km_cert_load_all(struct km_cert ***vp, size_t *np, const char *path,
 			goto nomem;
 		if (n == cap) {
 			cap = cap ? 2 * cap : 4;
-			if ((nv = reallocarray(v, cap, sizeof(struct km_cert *))) == NULL) {
+			if ((nv = reallocarray(v, cap,
+			    sizeof(struct km_cert *))) == NULL) {
 				km_cert_free(c);
 				goto nomem;
 			}
@@ -1744,7 +1745,8 @@ crl_sorted(const struct km_crl_entry *ent, size_t n, struct crlent **vp,
 		if (crlent_cmp(&v[i - 1], &v[i]) == 0) {
 			for (len = 0; len < v[i].slen; len++) {
 				hex[2 * len] = hexdigit[v[i].ser[len] >> 4];
-				hex[2 * len + 1] = hexdigit[v[i].ser[len] & 0xf];
+				hex[2 * len + 1] =
+				    hexdigit[v[i].ser[len] & 0xf];
 			}
 			hex[2 * len] = '\0';
 			free(v);
