@@ -204,80 +204,6 @@ km_key_generate(struct km_key **kp, int type, struct km_err *err)
 	return 0;
 }
 
-/* Writes the n bytes at p to fd; 0, or -1 with errno set. */
-static int
-writeall(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * Puts the finished file tmp in place as path without replacing a file
- * that is there: link(2) refuses an existing name atomically.  Where the
- * file system has no hard links, path is checked and tmp renamed.  tmp is
- * gone afterwards either way.  Returns 0 or -1 with errno set (EEXIST: path
- * exists).
- */
-static int
-put_in_place(const char *tmp, const char *path)
-{
-	struct stat st;
-	int e;
-
-	if (link(tmp, path) == 0) {
-		(void)unlink(tmp);
-		return 0;
-	}
-	e = errno;
-	if (e == EPERM || e == ENOTSUP || e == EOPNOTSUPP || e == ENOSYS) {
-		if (lstat(path, &st) == 0)
-			e = EEXIST;
-		else if (errno != ENOENT)
-			e = errno;
-		else if (rename(tmp, path) == 0)
-			return 0;
-		else
-			e = errno;
-	}
-	(void)unlink(tmp);
-	errno = e;
-	return -1;
-}
-
-/* Flushes the directory that holds path, so that a new name in it lasts
- * a crash.  Errors are ignored: some file systems cannot. */
-static void
-sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-	int fd;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
-		return;
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_CLOEXEC)) == -1)
-		return;
-	(void)fsync(fd);
-	close(fd);
-}
-
 /*
  * Writes the private half of k to path as a PKCS#8 PEM file encrypted with
  * AES-256-CBC under pass (a NUL-terminated string of at least 8 bytes;
@@ -291,14 +217,12 @@ int
 km_key_write(const struct km_key *k, const char *path, const char *pass,
     struct km_err *err)
 {
-	char tmp[PATH_MAX];
-	const char *slash;
 	struct stat st;
 	BIO *bio;
 	char *pem;
 	long pemlen;
 	size_t passlen;
-	int fd, n;
+	int rc;
 
 	if (pass == NULL || (passlen = strlen(pass)) < PASS_MIN)
 		return km_errf(err, KM_EUSAGE, "passphrase for key '%s' is "
@@ -326,48 +250,11 @@ km_key_write(const struct km_key *k, const char *path, const char *pass,
 		return km_ssl_errf(err, KM_ESYS, "cannot write key '%s'", path);
 	}
 
-	/* ".name.XXXXXX" beside path: rename(2) stays in one file system. */
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		n = snprintf(tmp, sizeof(tmp), ".%s.XXXXXX", path);
-	else
-		n = snprintf(tmp, sizeof(tmp), "%.*s/.%s.XXXXXX",
-		    (int)(slash - path), path, slash + 1);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		BIO_free(bio);
-		return km_errf(err, KM_EDATA, "cannot write key '%s': path "
-		    "too long", path);
-	}
-	if ((fd = mkstemp(tmp)) == -1) {
-		km_errf(err, KM_EDATA, "cannot write key '%s': %s", path,
-		    strerror(errno));
-		BIO_free(bio);
-		return -1;
-	}
-	if (fchmod(fd, 0600) == -1 ||
-	    writeall(fd, pem, (size_t)pemlen) == -1 || fsync(fd) == -1) {
-		km_errf(err, KM_ESYS, "cannot write key '%s': %s", path,
-		    strerror(errno));
-		BIO_free(bio);
-		close(fd);
-		(void)unlink(tmp);
-		return -1;
-	}
+	/* A new file, mode 0600, put in place without replacing one. */
+	rc = km_file_write(path, pem, (size_t)pemlen, 0600, KM_FILE_EXCL, err);
+	km_wipe(pem, (size_t)pemlen);
 	BIO_free(bio);
-	if (close(fd) == -1) {
-		km_errf(err, KM_ESYS, "cannot write key '%s': %s", path,
-		    strerror(errno));
-		(void)unlink(tmp);
-		return -1;
-	}
-	if (put_in_place(tmp, path) == -1) {
-		if (errno == EEXIST)
-			return km_errf(err, KM_EDATA, "key '%s' exists", path);
-		return km_errf(err, KM_EDATA, "cannot write key '%s': %s",
-		    path, strerror(errno));
-	}
-	sync_dir(path);
-	return 0;
+	return rc;
 }
 
 /* What the password callback is given, and what it tells back. */
