@@ -145,9 +145,11 @@ km_keyfile_read(const char *path, unsigned char **bufp, size_t *lenp,
 
 	*bufp = NULL;
 	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
+		km_errf(err, KM_EDATA, "cannot read key '%s': %s", path,
 		    strerror(errno));
+		return -1;
+	}
 	if (fstat(fd, &st) == -1) {
 		km_errf(err, KM_ESYS, "cannot read key '%s': %s", path,
 		    strerror(errno));
@@ -156,13 +158,13 @@ km_keyfile_read(const char *path, unsigned char **bufp, size_t *lenp,
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return km_errf(err, KM_EDATA, "key '%s' is not a regular file",
-		    path);
+		km_errf(err, KM_EDATA, "key '%s' is not a regular file", path);
+		return -1;
 	}
 	if (st.st_mode & 077) {
 		close(fd);
-		return km_errf(err, KM_EDATA, "key '%s' is readable by others",
-		    path);
+		km_errf(err, KM_EDATA, "key '%s' is readable by others", path);
+		return -1;
 	}
 	if (readall(fd, &buf, &len) == -1) {
 		km_errf(err, KM_EDATA, errno == EFBIG ? "key '%s' is too long" :
