@@ -1,46 +1,25 @@
 load helper
+load lifecycle
 setup() { km_setup; }
 teardown() { if [ -e locked ]; then unlock_store; fi; }
 
 # kmcard-activate: a personalised card handed to its holder becomes active.
 
-UNKNOWN=9001001000009991	# valid Luhn, never issued
-BADLUHN=9001001000009992	# wrong check digit
+# What the shared cases of lifecycle.bash need to know of it.
+PROG=kmcard-activate
+FROM=personalised
+TO=active
+PARTICIPLE=activated
+REASON=
+ROPT=()
+HOT=0
+OTHER=ordered
+USAGE="usage: kmcard-activate [-jkt] [-c config] [-n note] [card ...]"
+ROLES="clerk or admin"
 
-refused_from() {
-	local st=$1 n before
-	n=$(in_state "$st")
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate "$n"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: argument 1: card '$n' is $st: it cannot be activated
-kmcard-activate: 1 of 1 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-	[ "$(state_of "$n")" = "$st" ]
-}
-
-@test "kmcard-activate: a personalised card becomes active (human)" {
-	n=$(in_state personalised)
-	run -0 --separate-stderr kmcard-activate "$n"
-	[ "$output" = "$(rec "$n" active "" no)" ]
-	[ -z "$stderr" ]
-	[ "$(state_of "$n")" = active ]
-}
-
-@test "kmcard-activate: -t prints number, state, reason, hotlisted" {
-	n=$(in_state personalised)
-	run -0 --separate-stderr kmcard-activate -t "$n"
-	[ "$output" = "$(printf '%s\tactive\t\t0' "$n")" ]
-	[ -z "$stderr" ]
-}
-
-@test "kmcard-activate: -j prints one JSON object a card" {
-	n=$(in_state personalised)
-	run -0 --separate-stderr kmcard-activate -j "$n"
-	[ "$output" = "{\"number\":\"$n\",\"state\":\"active\",\"reason\":null,\"hotlisted\":false}" ]
-	[ -z "$stderr" ]
-	all_json
-}
+@test "kmcard-activate: a personalised card becomes active (human)" { moves_human; }
+@test "kmcard-activate: -t prints number, state, reason, hotlisted" { moves_tsv; }
+@test "kmcard-activate: -j prints one JSON object a card" { moves_json; }
 
 @test "kmcard-activate: -n note is recorded in the card's history" {
 	n=$(in_state personalised)
@@ -51,15 +30,7 @@ kmcard-activate: 1 of 1 cards refused: nothing changed" ]
 	[ "$output" = "activate|handed over at desk 3" ]
 }
 
-@test "kmcard-activate: several cards as operands" {
-	a=$(in_state personalised "$(p 1)")
-	b=$(in_state personalised "$(p 2)")
-	c=$(in_state personalised "$(p 3)")
-	run -0 --separate-stderr kmcard-activate "$a" "$b" "$c"
-	[ "$output" = "$(rec "$a" active "" no; echo; rec "$b" active "" no; echo; rec "$c" active "" no)" ]
-	[ -z "$stderr" ]
-	[ "$(state_of "$a")$(state_of "$b")$(state_of "$c")" = activeactiveactive ]
-}
+@test "kmcard-activate: several cards as operands" { several_operands; }
 
 @test "kmcard-activate: several cards on stdin, blank lines and comments ignored" {
 	a=$(in_state personalised "$(p 1)")
@@ -81,17 +52,8 @@ kmcard-activate: 1 of 1 cards refused: nothing changed" ]
 	[ "$(dump)" = "$before" ]
 }
 
-@test "kmcard-activate: -h prints usage on stdout" {
-	run -0 --separate-stderr kmcard-activate -h
-	[ "$output" = "usage: kmcard-activate [-jkt] [-c config] [-n note] [card ...]" ]
-	[ -z "$stderr" ]
-}
-
-@test "kmcard-activate: -V prints the version" {
-	run -0 --separate-stderr kmcard-activate -V
-	[ "$output" = "kmcard-activate (km) 0.1.0" ]
-	[ -z "$stderr" ]
-}
+@test "kmcard-activate: -h prints usage on stdout" { prints_usage; }
+@test "kmcard-activate: -V prints the version" { prints_version; }
 
 @test "kmcard-activate: unknown option is a usage error" {
 	n=$(in_state personalised)
@@ -121,106 +83,16 @@ kmcard-activate: 1 of 1 cards refused: nothing changed" ]
 @test "kmcard-activate: refused from expired" { refused_from expired; }
 @test "kmcard-activate: refused from revoked" { refused_from revoked; }
 
-@test "kmcard-activate: one refused card in a list changes nothing" {
-	a=$(in_state personalised "$(p 1)")
-	b=$(in_state ordered "$(p 2)")
-	c=$(in_state personalised "$(p 3)")
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate "$a" "$b" "$c"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: argument 2: card '$b' is ordered: it cannot be activated
-kmcard-activate: 1 of 3 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: -k keeps the good cards of a list" {
-	a=$(in_state personalised "$(p 1)")
-	b=$(in_state ordered "$(p 2)")
-	c=$(in_state personalised "$(p 3)")
-	run -3 --separate-stderr kmcard-activate -k -t "$a" "$b" "$c"
-	[ "$output" = "$(printf '%s\tactive\t\t0\n%s\tactive\t\t0' "$a" "$c")" ]
-	[ "$stderr" = "kmcard-activate: argument 2: card '$b' is ordered: it cannot be activated
-kmcard-activate: 1 of 3 cards refused, 2 changed" ]
-	[ "$(state_of "$a")/$(state_of "$b")/$(state_of "$c")" = active/ordered/active ]
-}
-
-@test "kmcard-activate: a bad card number on stdin names its line" {
-	a=$(in_state personalised "$(p 1)")
-	printf '%s\n# next\n\n%s\n' "$a" "$BADLUHN" > list
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate < list
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: <stdin>:4: card number '$BADLUHN': bad check digit
-kmcard-activate: 1 of 2 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: a card number of the wrong length is bad data" {
-	a=$(in_state personalised "$(p 1)")
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate "$a" 12345
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: argument 2: card number '12345': not 16 digits
-kmcard-activate: 1 of 2 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: an unknown card is not found (exit 1)" {
-	a=$(in_state personalised "$(p 1)")
-	before=$(dump)
-	run -1 --separate-stderr kmcard-activate "$a" "$UNKNOWN"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: argument 2: no card '$UNKNOWN'
-kmcard-activate: 1 of 2 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: bad data outranks not found in the exit status" {
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate "$UNKNOWN" "$BADLUHN"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: argument 1: no card '$UNKNOWN'
-kmcard-activate: argument 2: card number '$BADLUHN': bad check digit
-kmcard-activate: 2 of 2 cards refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: a clerk may activate" {
-	n=$(in_state personalised)
-	km_config clerk
-	run -0 --separate-stderr kmcard-activate -t "$n"
-	[ "$output" = "$(printf '%s\tactive\t\t0' "$n")" ]
-	[ -z "$stderr" ]
-}
-
-@test "kmcard-activate: helpdesk may not activate" {
-	n=$(in_state personalised)
-	km_config helpdesk auditor cron device
-	before=$(dump)
-	run -3 --separate-stderr kmcard-activate "$n"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: permission denied for user '$(id -un)': needs the role clerk or admin (roles in km.yaml(5))" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: a store locked by another writer is temporary (exit 4)" {
-	n=$(in_state personalised)
-	before=$(dump)
-	lock_store
-	run -4 --separate-stderr kmcard-activate "$n"
-	unlock_store
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: store '$PWD/km.db' is busy: another program is writing to it" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: a missing store is a config error (exit 3)" {
-	rm km.db
-	run -3 --separate-stderr kmcard-activate "$UNKNOWN"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: cannot open store '$PWD/km.db': No such file or directory (create it with kmdb-init)" ]
-	[ ! -e km.db ]
-}
+@test "kmcard-activate: one refused card in a list changes nothing" { one_refused_in_list; }
+@test "kmcard-activate: -k keeps the good cards of a list" { keeps_good_cards; }
+@test "kmcard-activate: a bad card number on stdin names its line" { bad_luhn_on_stdin; }
+@test "kmcard-activate: a card number of the wrong length is bad data" { not_16_digits 12345; }
+@test "kmcard-activate: an unknown card is not found (exit 1)" { unknown_card; }
+@test "kmcard-activate: bad data outranks not found in the exit status" { bad_outranks_unknown; }
+@test "kmcard-activate: a clerk may activate" { role_may clerk; }
+@test "kmcard-activate: helpdesk may not activate" { role_refused helpdesk auditor cron device; }
+@test "kmcard-activate: a store locked by another writer is temporary (exit 4)" { store_busy; }
+@test "kmcard-activate: a missing store is a config error (exit 3)" { store_missing; }
 
 @test "kmcard-activate: a config that cannot be read is exit 3" {
 	run -3 --separate-stderr kmcard-activate -c nosuch.yaml "$UNKNOWN"
@@ -228,20 +100,8 @@ kmcard-activate: 2 of 2 cards refused: nothing changed" ]
 	[ "$stderr" = "kmcard-activate: cannot read config 'nosuch.yaml': No such file or directory" ]
 }
 
-@test "kmcard-activate: a failing read of stdin is a system error (exit 5)" {
-	before=$(dump)
-	run -5 --separate-stderr kmcard-activate < .
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: read from stdin failed" ]
-	[ "$(dump)" = "$before" ]
-}
-
-@test "kmcard-activate: a failing write to stdout is a system error (exit 5)" {
-	n=$(in_state personalised)
-	run -5 --separate-stderr sh -c 'kmcard-activate "$1" >/dev/full' sh "$n"
-	[ -z "$output" ]
-	[ "$stderr" = "kmcard-activate: write to stdout: No space left on device" ]
-}
+@test "kmcard-activate: a failing read of stdin is a system error (exit 5)" { stdin_fails; }
+@test "kmcard-activate: a failing write to stdout is a system error (exit 5)" { stdout_fails; }
 
 @test "kmcard-activate: activating a replacement card expires and lists its temporary card" {
 	old=$(in_state active)
