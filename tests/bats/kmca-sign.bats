@@ -480,6 +480,15 @@ kmca-sign: 1 of 1 requests refused: nothing issued" ]
 	[ "$stderr" = "kmca-sign: cannot read passphrase file '$PWD/ca.pass': No such file or directory" ]
 }
 
+@test "kmca-sign: a wrong passphrase is refused and issues nothing" {
+	n=$(active)
+	keypair a
+	printf 'not the passphrase at all\n' > ca.pass
+	refused 3 -p card-auth -n "$n" a.csr
+	[ "$stderr" = "kmca-sign: ca.issuing_key: key '$PWD/ca/issuing.key': wrong passphrase" ]
+	[ "$(sqlite3 km.db "SELECT count(*) FROM cert WHERE card_id IS NOT NULL")" -eq 0 ]
+}
+
 @test "kmca-sign: -h prints usage on stdout" {
 	run -0 --separate-stderr kmca-sign -h
 	[ "$output" = "$USAGE" ]
