@@ -45,6 +45,18 @@ dump() {
 	sqlite3 km.db .dump
 }
 
+# refuses STATUS COMMAND...: runs COMMAND, which must exit STATUS, print
+# nothing on stdout and leave the store as it was; $stderr is left for the
+# caller to check.
+refuses() {
+	local st=$1 before
+	shift
+	before=$(dump)
+	run "-$st" --separate-stderr "$@"
+	[ -z "$output" ]
+	[ "$(dump)" = "$before" ]
+}
+
 # pesel YYMMDD SSSS: a valid PESEL (month already carrying the century
 # offset), with serial SSSS (its last digit gives the sex).
 pesel() {

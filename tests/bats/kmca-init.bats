@@ -171,32 +171,23 @@ crlNumber=0x01" ]
 	files=$(cd ca && sha256sum *)
 	rm km.db
 	kmdb-init >/dev/null
-	before=$(dump)
-	run -3 --separate-stderr kmca-init
-	[ -z "$output" ]
+	refuses 3 kmca-init
 	[ "$stderr" = "kmca-init: '$PWD/ca/root.crt' exists already" ]
-	[ "$(dump)" = "$before" ]
 	[ "$(cd ca && sha256sum *)" = "$files" ]
 }
 
 @test "kmca-init: no passphrase at all is refused, nothing written" {
 	KM_EXTRA='ca:
   name: Gmina Testowo' km_config
-	before=$(dump)
-	run -3 --separate-stderr env -u KM_CA_PASSPHRASE kmca-init
-	[ -z "$output" ]
+	refuses 3 env -u KM_CA_PASSPHRASE kmca-init
 	[ "$stderr" = "kmca-init: ca.root_key: no passphrase for the new key: set ca.passphrase_file or KM_CA_PASSPHRASE" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
 @test "kmca-init: a missing passphrase file is refused, nothing written" {
 	rm ca.pass
-	before=$(dump)
-	run -3 --separate-stderr kmca-init
-	[ -z "$output" ]
+	refuses 3 kmca-init
 	[ "$stderr" = "kmca-init: cannot read passphrase file '$PWD/ca.pass': No such file or directory" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
@@ -216,31 +207,22 @@ crlNumber=0x01" ]
 
 @test "kmca-init: a passphrase file others can read is refused, nothing written" {
 	chmod 0644 ca.pass
-	before=$(dump)
-	run -3 --separate-stderr kmca-init
-	[ -z "$output" ]
+	refuses 3 kmca-init
 	[ "$stderr" = "kmca-init: passphrase file '$PWD/ca.pass' is not a regular file readable by its owner only" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
 @test "kmca-init: an empty passphrase file is refused" {
 	: > ca.pass
-	before=$(dump)
-	run -3 --separate-stderr kmca-init
-	[ -z "$output" ]
+	refuses 3 kmca-init
 	[ "$stderr" = "kmca-init: passphrase file '$PWD/ca.pass' is empty" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
 @test "kmca-init: a passphrase shorter than 8 bytes is refused, nothing written" {
 	printf 'short\n' > ca.pass
-	before=$(dump)
-	run -3 --separate-stderr kmca-init
-	[ -z "$output" ]
+	refuses 3 kmca-init
 	[ "$stderr" = "kmca-init: ca.root_key: the passphrase for the new key is shorter than 8 bytes" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
@@ -304,20 +286,14 @@ crlNumber=0x01" ]
 }
 
 @test "kmca-init: unknown option is a usage error, nothing written" {
-	before=$(dump)
-	run -2 --separate-stderr kmca-init -x
-	[ -z "$output" ]
+	refuses 2 kmca-init -x
 	[ "$stderr" = "kmca-init: invalid option -- 'x'
 $USAGE" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }
 
 @test "kmca-init: an operand is a usage error" {
-	before=$(dump)
-	run -2 --separate-stderr kmca-init ca
-	[ -z "$output" ]
+	refuses 2 kmca-init ca
 	[ "$stderr" = "$USAGE" ]
-	[ "$(dump)" = "$before" ]
 	[ ! -e ca ]
 }

@@ -156,21 +156,15 @@ kmca-revoke: 1 of 1 certificates refused: nothing changed" ]
 }
 
 @test "kmca-revoke: an unknown serial is not found" {
-	before=$(dump)
-	run -1 --separate-stderr kmca-revoke 0102030405060708
-	[ -z "$output" ]
+	refuses 1 kmca-revoke 0102030405060708
 	[ "$stderr" = "kmca-revoke: argument 1: certificate '0102030405060708': not found
 kmca-revoke: 1 of 1 certificates refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmca-revoke: a serial that is not hex is refused" {
-	before=$(dump)
-	run -3 --separate-stderr kmca-revoke "$A" xyz
-	[ -z "$output" ]
+	refuses 3 kmca-revoke "$A" xyz
 	[ "$stderr" = "kmca-revoke: argument 2: serial 'xyz': not a serial number in hex (up to 20 bytes)
 kmca-revoke: 1 of 2 certificates refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
 	[ "$(status_of "$A")" = "good|" ]
 }
 
@@ -187,20 +181,14 @@ $USAGE" ]
 }
 
 @test "kmca-revoke: -r with -u is a usage error" {
-	before=$(dump)
-	run -2 --separate-stderr kmca-revoke -u -r keyCompromise "$A"
-	[ -z "$output" ]
+	refuses 2 kmca-revoke -u -r keyCompromise "$A"
 	[ "$stderr" = "$USAGE" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmca-revoke: one refused serial in a list changes nothing" {
-	before=$(dump)
-	run -1 --separate-stderr kmca-revoke -r keyCompromise "$A" 0A0B0C0D0E0F1011 "$B"
-	[ -z "$output" ]
+	refuses 1 kmca-revoke -r keyCompromise "$A" 0A0B0C0D0E0F1011 "$B"
 	[ "$stderr" = "kmca-revoke: argument 2: certificate '0A0B0C0D0E0F1011': not found
 kmca-revoke: 1 of 3 certificates refused: nothing changed" ]
-	[ "$(dump)" = "$before" ]
 	[ "$(crl_number)" = 0x01 ]
 }
 
@@ -246,10 +234,7 @@ kmca-revoke: 1 of 3 certificates refused, 2 changed" ]
 }
 
 @test "kmca-revoke: unknown option is a usage error" {
-	before=$(dump)
-	run -2 --separate-stderr kmca-revoke -x "$A"
-	[ -z "$output" ]
+	refuses 2 kmca-revoke -x "$A"
 	[ "$stderr" = "kmca-revoke: invalid option -- 'x'
 $USAGE" ]
-	[ "$(dump)" = "$before" ]
 }

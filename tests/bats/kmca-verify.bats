@@ -99,11 +99,8 @@ email       anna@lodz.example.pl
 @test "kmca-verify: a changed document does not verify (exit 1)" {
 	signed
 	printf 'umowa najmu, czynsz 1 zl\n' >> doc.pdf
-	before=$(dump)
-	run -1 --separate-stderr kmca-verify doc.pdf doc.p7s
-	[ -z "$output" ]
+	refuses 1 kmca-verify doc.pdf doc.p7s
 	[ "$stderr" = "kmca-verify: signature does not verify: content does not match" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmca-verify: a suspended card's signature is on hold (exit 1)" {
@@ -134,11 +131,8 @@ email       anna@lodz.example.pl
 	echo umowa > doc.pdf
 	openssl cms -sign -binary -md sha256 -in doc.pdf -signer o.crt \
 	    -inkey o.key -outform DER -out doc.p7s
-	before=$(dump)
-	run -1 --separate-stderr kmca-verify doc.pdf doc.p7s
-	[ -z "$output" ]
+	refuses 1 kmca-verify doc.pdf doc.p7s
 	[ "$stderr" = "kmca-verify: signer certificate does not verify: self-signed certificate" ]
-	[ "$(dump)" = "$before" ]
 }
 
 # The signature carries the signer's certificate alone, not the issuing

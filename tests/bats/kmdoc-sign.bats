@@ -106,23 +106,17 @@ mail() {
 	keypair y
 	doc
 	echo old > doc.p7s
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -o doc.p7s -k y.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -o doc.p7s -k y.key -C x.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: key 'y.key' is not the key of certificate 'x.crt'" ]
 	[ "$(cat doc.p7s)" = old ]
 	[ "$(ls doc.p7s*)" = doc.p7s ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: -o into a directory that does not exist is refused (exit 3)" {
 	signer x
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -o nodir/doc.p7s -k x.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -o nodir/doc.p7s -k x.key -C x.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: cannot write 'nodir/doc.p7s': No such file or directory" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: an audit row doc.sign carries the document's SHA-256" {
@@ -154,11 +148,8 @@ mail() {
 	openssl req -new -key e.key -passin pass:tajne-haslo -subj /CN=e -out e.csr
 	kmca-sign -p card-sign -n "$n" e.csr > e.crt
 	doc
-	before=$(dump)
-	run -3 --separate-stderr env KM_SIGN_PASSPHRASE=zle sh -c 'kmdoc-sign -k e.key -C e.crt doc.pdf'
-	[ -z "$output" ]
+	refuses 3 env KM_SIGN_PASSPHRASE=zle sh -c 'kmdoc-sign -k e.key -C e.crt doc.pdf'
 	[ "$stderr" = "kmdoc-sign: signing key: key 'e.key': wrong passphrase" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: an RSA key signs too" {
@@ -215,32 +206,23 @@ mail() {
 @test "kmdoc-sign: -m with a From address the certificate lacks is refused (exit 3)" {
 	signer x
 	mail "Anna <anna@example.pl>" > m.eml
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -m -k x.key -C x.crt m.eml
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -m -k x.key -C x.crt m.eml
 	[ "$stderr" = "kmdoc-sign: signer certificate does not carry 'anna@example.pl'" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: -m with no From is refused (exit 3)" {
 	signer x
 	mail | sed 1d > m.eml
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -m -k x.key -C x.crt m.eml
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -m -k x.key -C x.crt m.eml
 	[ "$stderr" = "kmdoc-sign: message has no From header" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a key that is not the certificate's is refused (exit 3)" {
 	signer x
 	keypair y
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k y.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k y.key -C x.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: key 'y.key' is not the key of certificate 'x.crt'" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a blocked card's certificate signs nothing (exit 3)" {
@@ -248,11 +230,8 @@ mail() {
 	kmcard-block -r lost "$(cat x.card)" >/dev/null
 	serial=$(openssl x509 -in x.crt -noout -serial | cut -d= -f2)
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k x.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k x.key -C x.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate '$serial' is revoked: it signs nothing" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a suspended card's certificate signs nothing (exit 3)" {
@@ -260,11 +239,8 @@ mail() {
 	kmcard-suspend "$(cat x.card)" >/dev/null
 	serial=$(openssl x509 -in x.crt -noout -serial | cut -d= -f2)
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k x.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k x.key -C x.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate '$serial' is on hold: it signs nothing" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a certificate of another CA is refused (exit 3)" {
@@ -272,20 +248,14 @@ mail() {
 	    -keyout o.key -subj "/CN=Other/emailAddress=jan@example.pl" -days 30 \
 	    -out o.crt 2>/dev/null
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k o.key -C o.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k o.key -C o.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate 'o.crt' is not one the city CA issued: it signs nothing" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: the CA's own key and certificate sign nothing (exit 3)" {
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k ca/issuing.key -C ca/issuing.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k ca/issuing.key -C ca/issuing.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate 'ca/issuing.crt' has profile 'issuing-ca': only card-sign certificates sign documents" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a card-auth certificate signs nothing (exit 3)" {
@@ -293,52 +263,37 @@ mail() {
 	keypair a
 	kmca-sign -p card-auth -n "$n" a.csr > a.crt
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k a.key -C a.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k a.key -C a.crt doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate 'a.crt' has profile 'card-auth': only card-sign certificates sign documents" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a missing document is bad data (exit 3)" {
 	signer x
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k x.key -C x.crt nosuch.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k x.key -C x.crt nosuch.pdf
 	[ "$stderr" = "kmdoc-sign: cannot read 'nosuch.pdf': No such file or directory" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a certificate file that is not one is bad data (exit 3)" {
 	signer x
 	doc
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k x.key -C x.key doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k x.key -C x.key doc.pdf
 	[ "$stderr" = "kmdoc-sign: certificate 'x.key': not a certificate: no start line" ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: an auditor may not sign (exit 3)" {
 	signer x
 	doc
 	KM_EXTRA=$KM_CA_YAML km_config auditor device
-	before=$(dump)
-	run -3 --separate-stderr kmdoc-sign -k x.key -C x.crt doc.pdf
-	[ -z "$output" ]
+	refuses 3 kmdoc-sign -k x.key -C x.crt doc.pdf
 	[[ "$stderr" == "kmdoc-sign: permission denied for user '$(id -un)': needs the role "* ]]
 	[ "${#stderr_lines[@]}" -eq 1 ]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: a failing write to stdout is a system error (exit 5)" {
 	signer x
 	doc
-	before=$(dump)
-	run -5 --separate-stderr sh -c 'kmdoc-sign -k x.key -C x.crt doc.pdf > /dev/full'
-	[ -z "$output" ]
+	refuses 5 sh -c 'kmdoc-sign -k x.key -C x.crt doc.pdf > /dev/full'
 	[[ "$stderr" == "kmdoc-sign: cannot write the signature: No space left on device" ]]
-	[ "$(dump)" = "$before" ]
 }
 
 @test "kmdoc-sign: -k and -C are required" {
