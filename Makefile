@@ -63,7 +63,7 @@ cli/%.o: cli/%.c $(HDRS)
 cmd/%.o: cmd/%.c $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-tests/unit/%.o: tests/unit/%.c tests/unit/tap.h tests/unit/sh.h $(HDRS)
+tests/unit/%.o: tests/unit/%.c $(wildcard tests/unit/*.h) $(HDRS)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 tests/chip/%.o: tests/chip/%.c $(HDRS)

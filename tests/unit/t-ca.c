@@ -25,6 +25,7 @@
 
 #include "km-internal.h"
 #include "tap.h"
+#include "pesel.h"
 
 #define PASS "correct horse battery staple"
 
@@ -216,24 +217,6 @@ config(const char *name, const char *store, const char *cadir,
 		return NULL;
 	}
 	return c;
-}
-
-/* A valid PESEL from its first ten digits. */
-static const char *
-pesel(const char *ten)
-{
-	static const int w[10] = { 1, 3, 7, 9, 1, 3, 7, 9, 1, 3 };
-	static char out[4][12];
-	static int n;
-	char *p = out[n++ % 4];
-	int i, sum = 0;
-
-	for (i = 0; i < 10; i++)
-		sum += (ten[i] - '0') * w[i];
-	memcpy(p, ten, 10);
-	p[10] = (char)('0' + (10 - sum % 10) % 10);
-	p[11] = '\0';
-	return p;
 }
 
 /* Issues a card: type resident or entrepreneur, email may be NULL,

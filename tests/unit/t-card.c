@@ -20,6 +20,7 @@
 
 #include "km-internal.h"
 #include "tap.h"
+#include "pesel.h"
 
 #define T0 1772445600		/* 2026-03-02T10:00:00Z */
 
@@ -126,24 +127,6 @@ q_str(const char *fmt, ...)
 		    sizeof(buf[0]));
 	sqlite3_finalize(st);
 	return b;
-}
-
-/* A valid PESEL from its first ten digits. */
-static const char *
-pesel(const char *ten)
-{
-	static const int w[10] = { 1, 3, 7, 9, 1, 3, 7, 9, 1, 3 };
-	static char out[8][12];
-	static int n;
-	char *p = out[n++ % 8];
-	int i, sum = 0;
-
-	for (i = 0; i < 10; i++)
-		sum += (ten[i] - '0') * w[i];
-	memcpy(p, ten, 10);
-	p[10] = (char)('0' + (10 - sum % 10) % 10);
-	p[11] = '\0';
-	return p;
 }
 
 /* Luhn, written out here: from the right, every second digit doubled. */
